@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make                 build gusslab.ko (and gusslab_test.ko if the kernel
+#                      has KUnit) against KDIR
+# make check           what a contributor runs before pushing
+# make check-all       the whole matrix (what CI runs)
+# make demo            boot a test kernel, load gusslab, show its debugfs
+# make run KERNEL=6.12 FLAVOUR=kcsan   one KUnit run of your choice
+#
+# Variables: KDIR (kernel build tree), W=1, C=1 as for any kernel module.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+KERNEL ?= 6.1
+FLAVOUR ?= debug
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+check:
+	tools/testing/check.sh quick
+
+check-all:
+	tools/testing/check.sh all
+
+demo:
+	tools/testing/run.sh --kernel $(KERNEL) --flavour $(FLAVOUR) --mode demo
+
+run:
+	tools/testing/run.sh --kernel $(KERNEL) --flavour $(FLAVOUR) --mode kunit
+
+.PHONY: all modules clean check check-all demo run

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * debugfs view of GUS domains: /sys/kernel/debug/gusslab/gus/<domain>.
+ *
+ * One read-only file per domain with its sequences, every CPU's read
+ * sequence and the summed per-CPU counters.  Files are added and removed
+ * under gus_domains_lock by gus.c; debugfs itself keeps a file's show()
+ * from running after gus_debugfs_remove() returns.
+ */
+#include <linux/seq_file.h>
+
+#include "gus_internal.h"
+
+static struct dentry *gus_dir;
+
+static const char *gus_mode_name(unsigned int flags)
+{
+	if (flags & GUS_LAZY)
+		return "lazy";
+	if (flags & GUS_DEFERRED)
+		return "deferred";
+	return "default";
+}
+
+static const char *const gus_event_names[GUS_NR_EVENTS] = {
+	[GUS_EV_ADVANCE] = "advances",
+	[GUS_EV_POLL] = "polls",
+	[GUS_EV_POLL_FAIL] = "poll_fails",
+	[GUS_EV_SCAN] = "scans",
+	[GUS_EV_WAIT] = "waits",
+	[GUS_EV_MISUSE] = "misuses",
+};
+
+static int gus_domain_show(struct seq_file *m, void *unused)
+{
+	struct gus_domain *d = m->private;
+	enum gus_event e;
+	int cpu;
+
+	seq_printf(m, "name %s\nmode %s\n", d->name, gus_mode_name(d->flags));
+	if (d->flags & GUS_LAZY) {
+		seq_printf(m, "rcu_cookie %lu\n", gus_current(d));
+	} else {
+		seq_printf(m, "wr_seq %lu\nrd_seq %lu\n",
+			   atomic_long_read(&d->wr_seq),
+			   atomic_long_read(&d->rd_seq));
+		for_each_possible_cpu(cpu) {
+			unsigned long s = READ_ONCE(per_cpu_ptr(d->readers, cpu)->seq);
+
+			if (s == GUS_SEQ_INVALID)
+				seq_printf(m, "cpu%d idle\n", cpu);
+			else
+				seq_printf(m, "cpu%d %lu\n", cpu, s);
+		}
+	}
+	for (e = 0; e < GUS_NR_EVENTS; e++)
+		seq_printf(m, "%s %lu\n", gus_event_names[e], gus_event_sum(d, e));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(gus_domain);
+
+void gus_debugfs_add(struct gus_domain *d)
+{
+	if (!IS_ERR_OR_NULL(gus_dir))
+		d->dir = debugfs_create_file(d->name, 0400, gus_dir, d,
+					     &gus_domain_fops);
+}
+
+void gus_debugfs_remove(struct gus_domain *d)
+{
+	debugfs_remove(d->dir);
+	d->dir = NULL;
+}
+
+int gus_debugfs_init(void)
+{
+	gus_dir = debugfs_create_dir("gus", gusslab_debugfs_root);
+	return 0;
+}
+
+void gus_debugfs_exit(void)
+{
+	debugfs_remove(gus_dir);
+	gus_dir = NULL;
+}

@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * GUS: Global Unbounded Sequences.
+ *
+ * A GUS domain tells a writer when memory it unlinked can no longer be seen
+ * by lock-free readers.  It follows the design of FreeBSD's SMR (Jeff
+ * Roberson's subr_smr.c), written again for Linux primitives.
+ *
+ * The state
+ * ---------
+ * wr_seq  the domain's write sequence: a counter writers move forward.
+ * seq[c]  per CPU: the write sequence this CPU's reader saw when it entered
+ *         its section, or GUS_SEQ_INVALID (0) when no section is open.
+ * rd_seq  a cache: some value that every open section's seq[c] is at or
+ *         after, kept by pollers so that most polls need no scan.
+ *
+ * Live sequences are odd (they start odd and move by 2), so 0 never is one.
+ *
+ * The invariant
+ * -------------
+ * A reader whose seq[c] is S may use anything that was reachable when S was
+ * the write sequence, or became reachable later.  A writer that unlinks an
+ * object takes a goal G from gus_advance() after the unlink; the object may
+ * be reused once every open section has seq[c] >= G, because a section
+ * that started at S >= G began after the unlink and cannot find the
+ * object.
+ *
+ *   writer                          reader on CPU c
+ *   ------                          ---------------
+ *   unlink(obj)                     S = wr_seq
+ *   G = advance()  [full barrier]   seq[c] = S; smp_mb()
+ *   ...                             p = load(head)  ... use p ...
+ *   poll(G): smp_mb();              seq[c] = INVALID  [release]
+ *     scan seq[*] [acquire]
+ *     all >= G or idle -> reuse(obj)
+ *
+ * The ordering pairs
+ * ------------------
+ * (1) Publishing against scanning.  The reader stores seq[c] and then loads
+ *     pointers; the poller reads wr_seq (which its own or another writer's
+ *     fully ordered advance wrote after the unlink) and then loads seq[c].
+ *     Both sides put a full barrier between their store/load pair
+ *     (smp_store_mb() in __gus_publish(), smp_mb() in gus_scan()): this is
+ *     the store-buffering pattern, so either the poller sees seq[c] (and
+ *     waits for it) or the reader's loads see the unlink (and cannot reach
+ *     the object).  A reader that loaded an old wr_seq but had not yet
+ *     stored it when the scan passed is therefore harmless, which is what
+ *     lets the scan start its minimum at wr_seq.  On x86 the reader's
+ *     barrier is one locked xchg; TSO orders everything else for free.
+ * (2) Leaving against reuse.  gus_exit() clears seq[c] with a release
+ *     store; the scan reads it with an acquire load, so the reader's
+ *     accesses happen before the writer's reuse of the memory.  The cached
+ *     rd_seq is raised with a fully ordered cmpxchg after such a scan and
+ *     read with an acquire load, which extends the same chain to callers
+ *     that trust the cache.
+ * (3) Deferred goals.  In GUS_DEFERRED mode gus_advance() does not write
+ *     wr_seq: it issues smp_mb() and returns wr_seq + 2, and the poller
+ *     raises wr_seq to the goal before scanning.  If a reader read a value
+ *     >= G it read a write that comes after the writer's stale read of
+ *     wr_seq; with the writer's smp_mb() after its unlink and the reader's
+ *     smp_mb() before its loads, the reader then sees the unlink.  Writers
+ *     no longer bounce the wr_seq cache line on every free; the price is
+ *     that readers which enter while the goal is still in the future hold
+ *     it up, so reclamation lags by about one section.
+ *
+ * Nesting and interrupts
+ * ----------------------
+ * Sections disable preemption, so a reader stays on its CPU and never
+ * sleeps; an interrupt may still open a section on top of the one it
+ * interrupted.  A per-CPU depth counts sections; the outermost enter
+ * publishes and the outermost exit clears.  An interrupt that lands
+ * between the depth increment and the publication finds seq[c] invalid
+ * and publishes itself; one that lands between the decrement and the
+ * clear finds the outer sequence still published and runs under it.  In
+ * both cases some sequence no newer than the reader's first load covers
+ * every access, which is all the invariant asks.
+ *
+ * Wrapping
+ * --------
+ * Sequences are unsigned longs compared by signed difference
+ * (gus_seq_before()).  That is exact while the sequences compared are
+ * less than LONG_MAX apart: a goal must be polled, and a section must
+ * end, within 2^62 advances of the write sequence.  Debug kernels start
+ * every domain 1024 advances below the wrap so the wrap is crossed in
+ * every test run.
+ *
+ * CPU hotplug
+ * -----------
+ * Sections never sleep and never migrate, so a CPU that goes offline has
+ * no open section and its seq[c] stays invalid.  The scan covers every
+ * possible CPU without taking the hotplug lock.
+ *
+ * Lazy domains
+ * ------------
+ * FreeBSD's lazy mode derives goals from the clock tick and assumes every
+ * CPU takes tick interrupts; NO_HZ idle and nohz_full CPUs on Linux do not.
+ * A GUS_LAZY section is therefore only preempt_disable(), which since
+ * Linux 5.0 is an RCU read-side critical section on every configuration,
+ * and a lazy goal is a polled-RCU cookie: gus_advance() takes
+ * get_state_synchronize_rcu() (its smp_mb() orders the unlink first),
+ * gus_poll() asks poll_state_synchronize_rcu(), and gus_wait() sleeps in
+ * cond_synchronize_rcu().  RCU's grace-period machinery tracks tickless
+ * CPUs through its dynticks counters, so the argument holds on them.
+ * Since a cookie only completes once some grace period runs, and the
+ * allocator may poll with interrupts off (where starting one is not
+ * allowed), a domain keeps one call_rcu() request in flight while goals
+ * are outstanding.  Readers pay no barrier; reclamation waits for RCU.
+ */
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include <gusslab_compat.h>
+#include "gus_internal.h"
+
+static DEFINE_MUTEX(gus_domains_lock);	/* protects gus_domains */
+static LIST_HEAD(gus_domains);
+
+static bool start_near_wrap = IS_ENABLED(CONFIG_DEBUG_KERNEL);
+module_param(start_near_wrap, bool, 0444);
+MODULE_PARM_DESC(start_near_wrap,
+		 "start every GUS domain 1024 advances below the wrap point");
+
+#define GUS_SEQ_NEAR_WRAP	(ULONG_MAX - 1024 * GUS_SEQ_INCR)
+
+bool gus_quiet_misuse;
+GUS_EXPORT_INTERNAL(gus_quiet_misuse);
+
+static void gus_misuse(struct gus_domain *d, const char *what)
+{
+	gus_count(d, GUS_EV_MISUSE);
+	if (READ_ONCE(gus_quiet_misuse))
+		return;
+	WARN(1, "gusslab: GUS domain %s: %s\n", d->name, what);
+}
+
+/*
+ * Out-of-line half of gus_enter(): publish the write sequence as this
+ * CPU's read sequence.
+ */
+void __gus_publish(struct gus_domain *d, struct gus_reader *r)
+{
+	/* Pairs with smp_mb() in gus_scan(): store seq, then load pointers. */
+	smp_store_mb(r->seq, atomic_long_read(&d->wr_seq));
+}
+EXPORT_SYMBOL_GPL(__gus_publish);
+
+static void gus_lazy_kicked(struct rcu_head *head)
+{
+	struct gus_domain *d = container_of(head, struct gus_domain, lazy_head);
+
+	clear_bit(0, &d->lazy_kick);
+}
+
+/* Make sure a grace period will run for the lazy goals handed out. */
+static void gus_lazy_kick(struct gus_domain *d)
+{
+	if (!test_and_set_bit(0, &d->lazy_kick))
+		call_rcu(&d->lazy_head, gus_lazy_kicked);
+}
+
+/**
+ * gus_advance() - take a goal for memory just unlinked.
+ * @d: the domain.
+ *
+ * Call after making the memory unreachable.  Once gus_poll(@d, goal)
+ * returns true, no reader can still be using it.  In the default mode this
+ * moves the write sequence; a GUS_DEFERRED domain only reads it; a GUS_LAZY
+ * domain returns an RCU grace-period cookie.
+ *
+ * Context: any context, including hardirq and with interrupts disabled.
+ * Return: the goal.
+ */
+unsigned long gus_advance(struct gus_domain *d)
+{
+	unsigned long goal;
+
+	gus_count(d, GUS_EV_ADVANCE);
+	if (d->flags & GUS_LAZY) {
+		goal = get_state_synchronize_rcu();
+		gus_lazy_kick(d);
+		return goal;
+	}
+	if (d->flags & GUS_DEFERRED) {
+		/* Pairs with the smp_store_mb() in __gus_publish(). */
+		smp_mb();
+		return atomic_long_read(&d->wr_seq) + GUS_SEQ_INCR;
+	}
+	/* Fully ordered: pairs with the smp_store_mb() in __gus_publish(). */
+	return atomic_long_add_return(GUS_SEQ_INCR, &d->wr_seq);
+}
+EXPORT_SYMBOL_GPL(gus_advance);
+
+/**
+ * gus_current() - the domain's current write sequence.
+ * @d: the domain.
+ *
+ * Context: any context.
+ * Return: the write sequence; for a GUS_LAZY domain, a fresh RCU cookie.
+ */
+unsigned long gus_current(struct gus_domain *d)
+{
+	if (d->flags & GUS_LAZY)
+		return get_state_synchronize_rcu();
+	return atomic_long_read(&d->wr_seq);
+}
+EXPORT_SYMBOL_GPL(gus_current);
+
+/* Raise the cached read sequence to @seq unless it is already newer. */
+static void gus_raise_rd_seq(struct gus_domain *d, unsigned long seq)
+{
+	long old = atomic_long_read(&d->rd_seq);
+
+	do {
+		if (gus_seq_after_eq(old, seq))
+			return;
+		/* Fully ordered: pairs with the acquire read in gus_poll(). */
+	} while (!atomic_long_try_cmpxchg(&d->rd_seq, &old, seq));
+}
+
+/*
+ * Scan every CPU's read sequence.  @wr is a write sequence read before the
+ * scan: no section that opens after it can hold up a goal at or before it.
+ * Return: true if no open section is older than @goal.
+ */
+static bool gus_scan(struct gus_domain *d, unsigned long goal, unsigned long wr)
+{
+	unsigned long oldest = wr, s;
+	int cpu;
+
+	gus_count(d, GUS_EV_SCAN);
+	/* Pairs with the smp_store_mb() in __gus_publish(). */
+	smp_mb();
+	for_each_possible_cpu(cpu) {
+		/* Pairs with the smp_store_release() in gus_exit(). */
+		s = smp_load_acquire(&per_cpu_ptr(d->readers, cpu)->seq);
+		if (s == GUS_SEQ_INVALID)
+			continue;
+		if (gus_seq_before(s, goal))
+			return false;
+		if (gus_seq_before(s, oldest))
+			oldest = s;
+	}
+	gus_raise_rd_seq(d, oldest);
+	return true;
+}
+
+static bool gus_poll_lazy(struct gus_domain *d, unsigned long goal)
+{
+	if (poll_state_synchronize_rcu(goal))
+		return true;
+	gus_lazy_kick(d);
+	return false;
+}
+
+/**
+ * gus_poll() - has a goal been reached?
+ * @d: the domain.
+ * @goal: a value gus_advance() returned on @d.
+ *
+ * Once this returns true, no reader that could have seen memory unlinked
+ * before @goal was taken is still in its section, and the caller's later
+ * accesses to that memory are ordered after those readers' accesses.
+ * Most calls read one cached value; a miss scans every CPU.
+ *
+ * Context: any context, including hardirq and with interrupts disabled.
+ * Return: true if @goal is reached.
+ */
+bool gus_poll(struct gus_domain *d, unsigned long goal)
+{
+	unsigned long wr;
+	bool done;
+
+	gus_count(d, GUS_EV_POLL);
+	if (d->flags & GUS_LAZY) {
+		done = gus_poll_lazy(d, goal);
+		goto out;
+	}
+	/* Pairs with the cmpxchg in gus_raise_rd_seq(). */
+	if (gus_seq_after_eq(atomic_long_read_acquire(&d->rd_seq), goal))
+		return true;
+
+	wr = atomic_long_read(&d->wr_seq);
+	if (gus_seq_before(wr, goal)) {
+		if (!(d->flags & GUS_DEFERRED) || goal - wr > GUS_SEQ_INCR) {
+			gus_misuse(d, "polled a goal the domain never issued");
+			done = false;
+			goto out;
+		}
+		/* A deferred goal: make it the write sequence first. */
+		if (atomic_long_try_cmpxchg(&d->wr_seq, (long *)&wr, goal))
+			wr = goal;
+		/* A failed cmpxchg left a newer sequence in wr: use that. */
+	}
+	done = gus_scan(d, goal, wr);
+out:
+	if (!done)
+		gus_count(d, GUS_EV_POLL_FAIL);
+	return done;
+}
+EXPORT_SYMBOL_GPL(gus_poll);
+
+/**
+ * gus_in_section() - is this CPU inside a section of @d?
+ * @d: a domain that is not GUS_LAZY.
+ *
+ * Context: any; the answer is only meaningful with preemption off or for
+ * the current task's own section.
+ * Return: true if a section of @d is open on this CPU.
+ */
+bool gus_in_section(struct gus_domain *d)
+{
+	if (d->flags & GUS_LAZY)
+		return false;
+	/* Only this CPU writes depth; an interrupt leaves it as it found it. */
+	return data_race(raw_cpu_ptr(d->readers)->depth) != 0;
+}
+
+GUS_EXPORT_INTERNAL(gus_in_section);
+
+/**
+ * gus_wait() - sleep until a goal is reached.
+ * @d: the domain.
+ * @goal: a value gus_advance() returned on @d.
+ *
+ * Polls a few times, then sleeps between polls with a backoff that grows
+ * to one millisecond, so a reader on a preempted vCPU is not spun on.
+ * Waiting inside a section of @d would wait for the caller itself: that is
+ * reported and the call returns at once.
+ *
+ * Context: process context, outside any GUS section; may sleep.
+ */
+void gus_wait(struct gus_domain *d, unsigned long goal)
+{
+	unsigned int delay_us = 10;
+	int spins;
+
+	gus_count(d, GUS_EV_WAIT);
+	if (gus_in_section(d)) {
+		gus_misuse(d, "waiting inside a read section of the domain");
+		return;
+	}
+	might_sleep();
+	if (d->flags & GUS_LAZY) {
+		cond_synchronize_rcu(goal);
+		return;
+	}
+	for (spins = 0; spins < 16; spins++) {
+		if (gus_poll(d, goal))
+			return;
+		cpu_relax();
+	}
+	while (!gus_poll(d, goal)) {
+		usleep_range(delay_us, 2 * delay_us);
+		delay_us = min(2 * delay_us, 1000U);
+	}
+}
+EXPORT_SYMBOL_GPL(gus_wait);
+
+/**
+ * gus_synchronize() - wait for every section open now to end.
+ * @d: the domain.
+ *
+ * Context: process context, outside any GUS section; may sleep.
+ */
+void gus_synchronize(struct gus_domain *d)
+{
+	gus_wait(d, gus_advance(d));
+}
+EXPORT_SYMBOL_GPL(gus_synchronize);
+
+/* Sum of one counter over all CPUs, for debugfs and tests. */
+unsigned long gus_event_sum(struct gus_domain *d, enum gus_event e)
+{
+	unsigned long n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		/* Counters are statistics: a racy sum is good enough. */
+		n += data_race(per_cpu_ptr(d->stats, cpu)->ev[e]);
+	}
+	return n;
+}
+
+GUS_EXPORT_INTERNAL(gus_event_sum);
+
+static struct gus_domain *gus_find_locked(const char *name)
+{
+	struct gus_domain *d;
+
+	lockdep_assert_held(&gus_domains_lock);
+	list_for_each_entry(d, &gus_domains, node)
+		if (!strcmp(d->name, name))
+			return d;
+	return NULL;
+}
+
+static bool gus_domain_args_ok(const char *name, unsigned int flags,
+			       unsigned long start)
+{
+	if (!name || !*name || strlen(name) >= sizeof_field(struct gus_domain, name)) {
+		pr_err("gusslab: GUS domain name '%s' is empty or longer than %zu bytes\n",
+		       name ?: "(null)", sizeof_field(struct gus_domain, name) - 1);
+		return false;
+	}
+	if (strchr(name, '/')) {
+		pr_err("gusslab: GUS domain name '%s' contains '/'\n", name);
+		return false;
+	}
+	if ((flags & ~GUS_DOMAIN_FLAGS) ||
+	    (flags & (GUS_LAZY | GUS_DEFERRED)) == (GUS_LAZY | GUS_DEFERRED)) {
+		pr_err("gusslab: GUS domain %s: invalid flags %#x\n", name, flags);
+		return false;
+	}
+	if (!(start & 1)) {
+		pr_err("gusslab: GUS domain %s: start sequence %lu is not odd\n",
+		       name, start);
+		return false;
+	}
+	return true;
+}
+
+struct gus_domain *__gus_domain_create(const char *name, unsigned int flags,
+				       unsigned long start)
+{
+	struct gus_domain *d;
+
+	if (!gus_domain_args_ok(name, flags, start))
+		return NULL;
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return NULL;
+	d->readers = alloc_percpu(struct gus_reader);
+	d->stats = alloc_percpu(struct gus_stats);
+	if (!d->readers || !d->stats)
+		goto fail;
+	strscpy(d->name, name, sizeof(d->name));
+	d->flags = flags;
+	atomic_long_set(&d->wr_seq, start);
+	atomic_long_set(&d->rd_seq, start);
+
+	mutex_lock(&gus_domains_lock);
+	if (gus_find_locked(name)) {
+		mutex_unlock(&gus_domains_lock);
+		pr_err("gusslab: GUS domain %s already exists\n", name);
+		goto fail;
+	}
+	list_add_tail(&d->node, &gus_domains);
+	gus_debugfs_add(d);
+	mutex_unlock(&gus_domains_lock);
+	return d;
+fail:
+	free_percpu(d->stats);
+	free_percpu(d->readers);
+	kfree(d);
+	return NULL;
+}
+
+GUS_EXPORT_INTERNAL(__gus_domain_create);
+
+/**
+ * gus_domain_create() - create a GUS domain.
+ * @name: a unique name of at most 31 bytes, without '/'; it names the
+ *        domain's debugfs file.
+ * @flags: 0, GUS_DEFERRED or GUS_LAZY.
+ *
+ * Context: process context; may sleep.
+ * Return: the domain, or NULL (with the reason logged) if @name is taken
+ * or invalid, @flags are invalid, or memory ran out.
+ */
+struct gus_domain *gus_domain_create(const char *name, unsigned int flags)
+{
+	return __gus_domain_create(name, flags,
+				   start_near_wrap ? GUS_SEQ_NEAR_WRAP : GUS_SEQ_INIT);
+}
+EXPORT_SYMBOL_GPL(gus_domain_create);
+
+/* Number of CPUs with a section of @d open right now. */
+static unsigned int gus_open_sections(struct gus_domain *d)
+{
+	unsigned int n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(per_cpu_ptr(d->readers, cpu)->seq) != GUS_SEQ_INVALID;
+	return n;
+}
+
+/**
+ * gus_domain_destroy() - destroy a GUS domain.
+ * @d: the domain, or NULL.
+ *
+ * Sections still open are a caller bug: they are reported and waited for
+ * before the domain's memory is freed.
+ *
+ * Context: process context; may sleep.
+ */
+void gus_domain_destroy(struct gus_domain *d)
+{
+	if (!d)
+		return;
+	if (!(d->flags & GUS_LAZY) && gus_open_sections(d)) {
+		gus_misuse(d, "destroyed with read sections open");
+		while (gus_open_sections(d))
+			msleep(20);
+	}
+	if (d->flags & GUS_LAZY)
+		rcu_barrier();	/* gus_lazy_kicked() may still be queued */
+
+	mutex_lock(&gus_domains_lock);
+	gus_debugfs_remove(d);
+	list_del(&d->node);
+	mutex_unlock(&gus_domains_lock);
+
+	free_percpu(d->stats);
+	free_percpu(d->readers);
+	kfree(d);
+}
+EXPORT_SYMBOL_GPL(gus_domain_destroy);

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * GUS internals shared by the gus/ files, the slab layer and the test module.
+ */
+#ifndef _GUS_INTERNAL_H
+#define _GUS_INTERNAL_H
+
+#include <linux/debugfs.h>
+#include <gusslab.h>
+
+/* Per-CPU event counters of a domain, summed when read. */
+enum gus_event {
+	GUS_EV_ADVANCE,		/* gus_advance() calls */
+	GUS_EV_POLL,		/* gus_poll() calls */
+	GUS_EV_POLL_FAIL,	/* polls that found the goal not reached */
+	GUS_EV_SCAN,		/* polls that scanned the CPUs */
+	GUS_EV_WAIT,		/* gus_wait() calls */
+	GUS_EV_MISUSE,		/* misuse reports */
+	GUS_NR_EVENTS
+};
+
+struct gus_stats {
+	unsigned long ev[GUS_NR_EVENTS];
+};
+
+static inline void gus_count(struct gus_domain *d, enum gus_event e)
+{
+	this_cpu_inc(d->stats->ev[e]);
+}
+
+unsigned long gus_event_sum(struct gus_domain *d, enum gus_event e);
+
+/*
+ * Test hook: create a domain whose sequences start at @start, e.g. just
+ * below the wrap point.  @start must be odd.
+ */
+struct gus_domain *__gus_domain_create(const char *name, unsigned int flags,
+				       unsigned long start);
+
+/* True if this CPU is inside a section of @d.  Context: preemption off. */
+bool gus_in_section(struct gus_domain *d);
+
+/*
+ * When set, misuse is counted but not printed as a warning: KUnit cases
+ * that provoke misuse on purpose set it so that the runner's scan of the
+ * console for WARNING lines stays meaningful.
+ */
+extern bool gus_quiet_misuse;
+
+/* The module's debugfs root, /sys/kernel/debug/gusslab (may be an error). */
+extern struct dentry *gusslab_debugfs_root;
+
+int gus_debugfs_init(void);
+void gus_debugfs_exit(void);
+void gus_debugfs_add(struct gus_domain *d);
+void gus_debugfs_remove(struct gus_domain *d);
+
+#endif /* _GUS_INTERNAL_H */

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gusslab_example: a client module that uses only <gusslab.h>.
+ *
+ * A table of records is read locklessly inside GUS sections by one
+ * kthread per CPU while the loading task replaces records for a moment;
+ * replaced records are kfree()d once gus_poll() says no reader can hold
+ * them.  The domain stays until the module is unloaded, so its counters
+ * can be read in /sys/kernel/debug/gusslab/gus/example.
+ */
+#include <linux/cpu.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <gusslab.h>
+
+#define NR_RECORDS	8
+#define REPLACEMENTS	2000
+
+struct record {
+	unsigned long value;
+	unsigned long check;		/* ~value while the record is live */
+	struct record *next_retired;
+	unsigned long goal;
+};
+
+static struct gus_domain *domain;
+static struct record __rcu *table[NR_RECORDS];
+static struct task_struct **readers;
+static atomic_long_t reads, torn;
+
+static int reader_fn(void *unused)
+{
+	unsigned int i = 0;
+	struct record *r;
+
+	while (!kthread_should_stop()) {
+		gus_enter(domain);
+		r = rcu_dereference_raw(table[i++ % NR_RECORDS]);
+		if (READ_ONCE(r->check) != ~READ_ONCE(r->value))
+			atomic_long_inc(&torn);
+		gus_exit(domain);
+		atomic_long_inc(&reads);
+		cond_resched();
+	}
+	return 0;
+}
+
+static struct record *new_record(unsigned long value)
+{
+	struct record *r = kmalloc(sizeof(*r), GFP_KERNEL);
+
+	if (r) {
+		r->value = value;
+		r->check = ~value;
+	}
+	return r;
+}
+
+/* Free every retired record whose goal is reached; return the rest. */
+static struct record *reclaim(struct record *list, bool wait)
+{
+	struct record *r;
+
+	while ((r = list)) {
+		if (wait)
+			gus_wait(domain, r->goal);
+		else if (!gus_poll(domain, r->goal))
+			break;
+		list = r->next_retired;
+		kfree(r);
+	}
+	return list;
+}
+
+static int replace_records(void)
+{
+	struct record *retired = NULL, **tail = &retired, *r, *old;
+	unsigned long n;
+
+	for (n = 0; n < REPLACEMENTS; n++) {
+		r = new_record(n);
+		if (!r)
+			break;
+		old = rcu_dereference_protected(table[n % NR_RECORDS], 1);
+		rcu_assign_pointer(table[n % NR_RECORDS], r);
+		old->goal = gus_advance(domain);
+		old->next_retired = NULL;
+		*tail = old;
+		tail = &old->next_retired;
+		retired = reclaim(retired, false);
+		if (!retired)
+			tail = &retired;
+		cond_resched();
+	}
+	reclaim(retired, true);
+	return n == REPLACEMENTS ? 0 : -ENOMEM;
+}
+
+static void stop_readers(void)
+{
+	int cpu;
+
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
+		if (!IS_ERR_OR_NULL(readers[cpu]))
+			kthread_stop(readers[cpu]);
+	kfree(readers);
+}
+
+static void free_table(void)
+{
+	int i;
+
+	for (i = 0; i < NR_RECORDS; i++)
+		kfree(rcu_dereference_protected(table[i], 1));
+}
+
+static int __init example_init(void)
+{
+	int cpu, i, err = -ENOMEM;
+
+	domain = gus_domain_create("example", 0);
+	if (!domain)
+		return -ENOMEM;
+	for (i = 0; i < NR_RECORDS; i++) {
+		RCU_INIT_POINTER(table[i], new_record(i));
+		if (!table[i])
+			goto out_table;
+	}
+	readers = kcalloc(nr_cpu_ids, sizeof(*readers), GFP_KERNEL);
+	if (!readers)
+		goto out_table;
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		readers[cpu] = kthread_run_on_cpu(reader_fn, NULL, cpu, "gus-example/%u");
+	cpus_read_unlock();
+	err = replace_records();
+	msleep(20);
+	pr_info("gusslab_example: %d replacements, %ld reads, %ld torn reads\n",
+		REPLACEMENTS, atomic_long_read(&reads), atomic_long_read(&torn));
+	if (!err)
+		return 0;
+	stop_readers();
+out_table:
+	free_table();
+	gus_domain_destroy(domain);
+	return err;
+}
+
+static void __exit example_exit(void)
+{
+	stop_readers();
+	free_table();
+	gus_domain_destroy(domain);
+}
+
+module_init(example_init);
+module_exit(example_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("gusslab example client");

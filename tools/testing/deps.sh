@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Installs what building and testing gusslab needs from the machine's own
+# Debian suites (Debian 12).  Kernel sources from the backports suites are
+# fetched later by kernel.sh with a private apt configuration.
+set -euo pipefail
+
+pkgs=(make gcc bc bison flex libelf-dev libssl-dev dwarves cpio xz-utils
+      rsync kmod python3 perl busybox-static qemu-system-x86 sparse
+      linux-source-6.1 linux-headers-amd64 linux-image-amd64
+      debian-archive-keyring)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} = 0 ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: missing packages: ${missing[*]} (run as root to install)" >&2
+	exit 1
+fi
+echo "deps.sh: installing ${missing[*]}"
+apt-get -q update
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	"${missing[@]}"

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Builds (or finds in the cache) a gusslab test kernel.
+#
+#   tools/testing/kernel.sh build VERSION FLAVOUR   build if needed, print dir
+#   tools/testing/kernel.sh path  VERSION FLAVOUR   print dir, fail if not built
+#   tools/testing/kernel.sh src   VERSION           print the source tree
+#
+# VERSION is 6.1, 6.12 or 7.3 (Debian's linux-source-VERSION); FLAVOUR is
+# debug, kcsan or perf (tools/testing/configs/FLAVOUR.config on top of
+# common.config, applied to allnoconfig).
+#
+# Everything lives under $GUSSLAB_CACHE (default $XDG_CACHE_HOME/gusslab or
+# ~/.cache/gusslab), outside the repository:
+#
+#   debs/                       source packages fetched from backports
+#   apt/                        a private apt configuration for those
+#   src/VERSION-DEBVERSION/     unpacked kernel sources
+#   kernels/VERSION-FLAVOUR-KEY/ build trees, KEY hashing the fragments,
+#                               the source package version and $recipe
+#
+# A build tree with a ".done" stamp is never rebuilt.  The system's apt
+# configuration is never modified: packages outside the configured suites
+# are fetched with a private configuration whose mirror is read from the
+# machine's own sources.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cache=${GUSSLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gusslab}
+jobs=${JOBS:-$(nproc)}
+
+die() { echo "kernel.sh: $*" >&2; exit 1; }
+log() { echo "kernel.sh: $*" >&2; }
+
+# Debian suite that carries linux-source-VERSION ("" = the machine's own).
+suite_of() {
+	case $1 in
+	6.1) echo "" ;;
+	6.12) echo bookworm-backports ;;
+	7.3) echo trixie-backports ;;
+	*) die "unknown kernel version '$1' (known: 6.1 6.12 7.3)" ;;
+	esac
+}
+
+# The Debian mirror the machine itself uses, from its apt sources.
+debian_mirror() {
+	local f uri=""
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		uri=$(awk '/^URIs:/ { u = $2 }
+			   /^Suites:/ && / bookworm( |$)| trixie( |$)/ { print u; exit }' "$f")
+		[ -n "$uri" ] && break
+	done
+	if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
+		uri=$(awk '$1 == "deb" && $3 ~ /^(bookworm|trixie)$/ { print $2; exit }' \
+			/etc/apt/sources.list)
+	fi
+	[ -n "$uri" ] || die "cannot find a Debian mirror in /etc/apt/sources*"
+	echo "$uri"
+}
+
+private_apt() {
+	local d=$cache/apt mirror
+	mirror=$(debian_mirror)
+	mkdir -p "$d/lists/partial" "$d/archives/partial"
+	cat >"$d/sources.list" <<-EOF
+	deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror bookworm-backports main
+	deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie-backports main
+	EOF
+	APTOPT=(-o "Dir::Etc::SourceList=$d/sources.list"
+		-o "Dir::Etc::SourceParts=/dev/null"
+		-o "Dir::State::Lists=$d/lists"
+		-o "Dir::Cache=$d"
+		-o "APT::Sandbox::User=root")
+	if [ ! -f "$d/.updated" ] || [ -n "$(find "$d/.updated" -mmin +1440)" ]; then
+		apt-get "${APTOPT[@]}" -q update >&2
+		touch "$d/.updated"
+	fi
+}
+
+# Prints "TARBALL DEBVERSION" for linux-source-VERSION, fetching it if needed.
+source_tarball() {
+	local ver=$1 pkg=linux-source-$1 suite deb
+	suite=$(suite_of "$ver")
+	if [ -z "$suite" ]; then
+		if ! dpkg-query -W "$pkg" >/dev/null 2>&1; then
+			[ "$(id -u)" = 0 ] || die "$pkg is not installed (apt-get install $pkg)"
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$pkg" >&2
+		fi
+		echo "/usr/src/$pkg.tar.xz $(dpkg-query -W -f='${Version}' "$pkg")"
+		return
+	fi
+	mkdir -p "$cache/debs"
+	deb=$(ls "$cache"/debs/"${pkg}"_*.deb 2>/dev/null | sort -V | tail -n 1 || true)
+	if [ -z "$deb" ]; then
+		private_apt
+		(cd "$cache/debs" && apt-get "${APTOPT[@]}" -q download "$pkg" >&2)
+		deb=$(ls "$cache"/debs/"${pkg}"_*.deb | sort -V | tail -n 1)
+	fi
+	local x=$cache/debs/${pkg}.x
+	if [ ! -f "$x/usr/src/$pkg.tar.xz" ]; then
+		rm -rf "$x"
+		dpkg-deb -x "$deb" "$x"
+	fi
+	echo "$x/usr/src/$pkg.tar.xz $(dpkg-deb -f "$deb" Version)"
+}
+
+# Prints the unpacked source tree of VERSION.
+source_tree() {
+	local ver=$1 tarball debver dir
+	read -r tarball debver < <(source_tarball "$ver")
+	dir=$cache/src/$ver-$debver
+	if [ ! -f "$dir/.done" ]; then
+		log "unpacking $tarball"
+		rm -rf "$dir" "$dir.tmp"
+		mkdir -p "$dir.tmp"
+		tar -xJf "$tarball" -C "$dir.tmp" --strip-components=1
+		touch "$dir.tmp/.done"
+		mv "$dir.tmp" "$dir"
+	fi
+	echo "$dir"
+}
+
+fragments() {
+	local flavour=$1
+	[ -f "$here/configs/$flavour.config" ] || die "unknown flavour '$flavour'"
+	echo "$here/configs/common.config $here/configs/$flavour.config"
+}
+
+# Bump when the way kernels are built changes (not for comment edits).
+recipe=1
+
+# The cache key: fragments, source package version and recipe.
+build_dir() {
+	local ver=$1 flavour=$2 src key
+	src=$(source_tree "$ver")
+	# shellcheck disable=SC2046
+	key=$( (cat $(fragments "$flavour"); basename "$src"; echo "$recipe") |
+		sha256sum | cut -c1-12)
+	echo "$cache/kernels/$ver-$flavour-$key"
+}
+
+# Every "=y" line of the fragments must survive olddefconfig: a dropped
+# option (a dependency missing on this version) fails the build here, not
+# silently in a test run.
+check_config() {
+	local out=$1 flavour=$2 line missing=0
+	# shellcheck disable=SC2046
+	while read -r line; do
+		grep -qx "$line" "$out/.config" && continue
+		log "option lost on this kernel: $line"
+		missing=1
+	done < <(grep -h '^CONFIG_' $(fragments "$flavour"))
+	return $missing
+}
+
+build() {
+	local ver=$1 flavour=$2 src out
+	src=$(source_tree "$ver")
+	out=$(build_dir "$ver" "$flavour")
+	if [ -f "$out/.done" ]; then
+		echo "$out"
+		return
+	fi
+	log "building Linux $ver ($flavour) in $out"
+	rm -rf "$out"
+	mkdir -p "$out"
+	# shellcheck disable=SC2046
+	cat $(fragments "$flavour") >"$out/fragment.config"
+	make -s -C "$src" O="$out" ARCH=x86_64 \
+		KCONFIG_ALLCONFIG="$out/fragment.config" allnoconfig >&2
+	check_config "$out" "$flavour" || die "config check failed for $ver $flavour"
+	make -s -C "$src" O="$out" ARCH=x86_64 -j"$jobs" >&2
+	touch "$out/.done"
+	echo "$out"
+}
+
+cmd=${1:-}
+case $cmd in
+build) [ $# = 3 ] || die "usage: $0 build VERSION FLAVOUR"; build "$2" "$3" ;;
+path)
+	[ $# = 3 ] || die "usage: $0 path VERSION FLAVOUR"
+	out=$(build_dir "$2" "$3")
+	[ -f "$out/.done" ] || die "Linux $2 ($3) is not built: $0 build $2 $3"
+	echo "$out"
+	;;
+src) [ $# = 2 ] || die "usage: $0 src VERSION"; source_tree "$2" ;;
+*) die "usage: $0 build|path|src VERSION [FLAVOUR]" ;;
+esac

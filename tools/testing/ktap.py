@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn a guest console log into a KTAP document and judge the run.
+
+Usage: ktap.py CONSOLE_LOG KERNEL_SOURCE_TREE [--expect-kunit]
+
+1. Extracts the KUnit output of the modules loaded in the guest: strips the
+   printk timestamps, keeps the suites (the lines from each suite-level
+   "KTAP version 1" to its closing "ok N - suite"), renumbers the top-level
+   results and supplies the top-level header (6.1 prints none for suites
+   run from a module).
+2. Parses that document with the kernel tree's own
+   tools/testing/kunit/kunit.py parse.
+3. Scans the whole console for kernel reports: BUG, WARNING, Oops, panics,
+   KASAN, KCSAN, UBSAN, lockdep, RCU stalls, hung tasks; and for the
+   guest script's own GUSSLAB-FAIL lines and its GUSSLAB-DONE marker.
+
+Prints what it found and a last line "N passed, N failed", where failed
+also counts one for each kernel report and for a missing end marker.
+Exits 1 if anything failed.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+TIMESTAMP = re.compile(r'^\[[ \d.]+\] ?')
+RESULT = re.compile(r'^(not ok|ok) \d+( - |\s)(.*)$')
+REPORT = re.compile(
+    r'(BUG:|WARNING:|Oops|Kernel panic|kernel BUG at|general protection fault'
+    r'|KASAN|KCSAN|UBSAN|possible circular locking|possible recursive locking'
+    r'|inconsistent lock state|detected stall|INFO: task .* blocked'
+    r'|Call Trace:|GUSSLAB-FAIL)')
+SUMMARY = re.compile(r'Ran (\d+) tests?:(.*)')
+
+
+def console_lines(path):
+    with open(path, errors='replace') as f:
+        for raw in f:
+            yield TIMESTAMP.sub('', raw.rstrip('\r\n').replace('\r', ''))
+
+
+def extract_ktap(lines):
+    """Suite blocks, renumbered, under one top-level header."""
+    suites, block = [], None
+    for line in lines:
+        if line == '    KTAP version 1':
+            block = [line]
+            continue
+        if block is None:
+            continue
+        m = RESULT.match(line)
+        if m:
+            block.append(f'{m.group(1)} {len(suites) + 1} - {m.group(3)}')
+            suites.append(block)
+            block = None
+        elif line.startswith('    ') or line.startswith('# '):
+            block.append(line)
+    if block:			# a suite that never finished: keep it
+        suites.append(block)
+    out = ['KTAP version 1', f'1..{len(suites)}']
+    for b in suites:
+        out.extend(b)
+    return out, len(suites)
+
+
+def kunit_parse(tree, ktap):
+    kunit = os.path.join(tree, 'tools/testing/kunit/kunit.py')
+    with tempfile.NamedTemporaryFile('w', suffix='.ktap', delete=False) as f:
+        f.write('\n'.join(ktap) + '\n')
+        name = f.name
+    try:
+        p = subprocess.run([sys.executable, kunit, 'parse', name],
+                           capture_output=True, text=True)
+    finally:
+        os.unlink(name)
+    out = p.stdout + p.stderr
+    passed = failed = 0
+    m = None
+    for m in SUMMARY.finditer(out):
+        pass
+    if m:
+        fields = dict(re.findall(r'(\w+): (\d+)', m.group(2)))
+        passed = int(fields.get('passed', 0))
+        failed = sum(int(fields.get(k, 0)) for k in ('failed', 'crashed', 'errors'))
+        skipped = int(fields.get('skipped', 0))
+        if int(m.group(1)) != passed + failed + skipped:
+            failed += 1
+    else:
+        failed = 1
+    if p.returncode != 0 and failed == 0:
+        failed = 1
+    return out, passed, failed
+
+
+def main():
+    args = [a for a in sys.argv[1:] if not a.startswith('--')]
+    expect_kunit = '--expect-kunit' in sys.argv
+    log, tree = args[0], args[1]
+    lines = list(console_lines(log))
+    passed = failed = 0
+
+    if expect_kunit:
+        ktap, nsuites = extract_ktap(lines)
+        if nsuites == 0:
+            print('FAIL: no KUnit suite ran')
+            failed += 1
+        else:
+            out, passed, failed_tests = kunit_parse(tree, ktap)
+            print(out.rstrip())
+            failed += failed_tests
+
+    reports = [l for l in lines if REPORT.search(l)]
+    if reports:
+        print(f'FAIL: {len(reports)} kernel report line(s) in the console:')
+        for l in reports[:40]:
+            print('    ' + l)
+        failed += 1
+    if not any(l.startswith('GUSSLAB-DONE') for l in lines):
+        print('FAIL: the guest never reached its end marker (hang, panic or timeout)')
+        failed += 1
+    print(f'{passed} passed, {failed} failed')
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

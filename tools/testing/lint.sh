@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Style and static checks: checkpatch.pl --strict on every .c/.h of the
+# project, and a sparse (C=2) build against the Linux 6.1 debug kernel.
+# Last line: "N passed, N failed" (one per file checked, plus sparse).
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cache=${GUSSLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gusslab}
+passed=0 failed=0
+
+src=$("$here/kernel.sh" src 6.1) || { echo "0 passed, 1 failed"; exit 1; }
+cd "$repo"
+for f in $(git ls-files --cached --others --exclude-standard '*.c' '*.h'); do
+	ignore=""
+	# The compat header is the one place that compares kernel versions.
+	[ "$f" = include/gusslab_compat.h ] && ignore="--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON"
+	# shellcheck disable=SC2086
+	if out=$(perl "$src/scripts/checkpatch.pl" --no-tree --strict --quiet \
+			--show-types $ignore -f "$f" 2>&1) && [ -z "$out" ]; then
+		passed=$((passed + 1))
+	else
+		echo "checkpatch: $f"
+		echo "$out" | sed 's/^/    /'
+		failed=$((failed + 1))
+	fi
+done
+
+kdir=$("$here/kernel.sh" build 6.1 debug) || { echo "$passed passed, $((failed + 1)) failed"; exit 1; }
+work=$cache/work/sparse
+mkdir -p "$work"
+rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
+	Kbuild Makefile include gus slab kunit tools "$work/"
+if make -C "$kdir" M="$work" C=2 CHECK=sparse modules >"$work.log" 2>&1 &&
+   ! grep -E 'warning:|error:' "$work.log"; then
+	passed=$((passed + 1))
+else
+	echo "sparse: the C=2 build reports problems:"
+	grep -E 'warning:|error:' "$work.log" | sed 's/^/    /'
+	failed=$((failed + 1))
+fi
+echo "lint: checkpatch on every .c/.h, sparse on the module"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

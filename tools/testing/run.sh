@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boots a test kernel in QEMU with gusslab's modules and judges the run.
+#
+#   tools/testing/run.sh [--kernel 6.1|6.12|7.3] [--flavour debug|kcsan|perf]
+#                        [--mode kunit|demo|distro|bench] [--smp N] [--mem SIZE]
+#                        [--timeout SECONDS] [--append "KERNEL ARGS"] [--verbose]
+#
+# kunit   load gusslab.ko and gusslab_test.ko (the suites run at load),
+#         unload both; KTAP is parsed with the tree's kunit.py.
+# demo    load gusslab.ko and the example client, show debugfs.
+# distro  build against Debian's linux-headers-amd64 with W=1 (no warning
+#         allowed), boot Debian's own linux-image-amd64, load, check
+#         /sys/kernel/debug/gusslab, unload.
+# bench   load gusslab.ko and gusslab_bench.ko (perf flavour only).
+#
+# Any BUG/WARNING/Oops/KASAN/KCSAN/lockdep report, a failed insmod/rmmod,
+# a build warning or a timeout fails the run.  The last line is
+# "N passed, N failed"; the exit status is non-zero on any failure.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cache=${GUSSLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gusslab}
+
+kernel=6.1 flavour=debug mode=kunit smp=4 mem=2G timeout=900 append="" verbose=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=$2; shift ;;
+	--flavour) flavour=$2; shift ;;
+	--mode) mode=$2; shift ;;
+	--smp) smp=$2; shift ;;
+	--mem) mem=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--append) append=$2; shift ;;
+	--verbose) verbose=1 ;;
+	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+fail() { echo "run.sh: $*"; echo "0 passed, 1 failed"; exit 1; }
+
+# --- the kernel and the tree to build against --------------------------
+if [ "$mode" = distro ]; then
+	hdr=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
+		sed -n 's/.*\(linux-headers-[^ ,]*-amd64\).*/\1/p')
+	[ -n "$hdr" ] || fail "linux-headers-amd64 is not installed"
+	kver=${hdr#linux-headers-}
+	kdir=/usr/src/$hdr
+	bzimage=/boot/vmlinuz-$kver
+	[ -f "$bzimage" ] || fail "$bzimage missing (apt-get install linux-image-$kver)"
+	tag=distro-$kver
+	tree=""
+else
+	kdir=$("$here/kernel.sh" build "$kernel" "$flavour") || fail "kernel build failed"
+	bzimage=$kdir/arch/x86/boot/bzImage
+	tree=$("$here/kernel.sh" src "$kernel")
+	tag=$kernel-$flavour
+fi
+work=$cache/work/$tag
+mkdir -p "$work"
+
+# --- the modules, built out of the repository --------------------------
+mkdir -p "$work/src"
+rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
+	"$repo/Kbuild" "$repo/Makefile" "$repo/include" "$repo/gus" "$repo/slab" \
+	"$repo/kunit" "$repo/tools" "$work/src/"
+if ! make -C "$kdir" M="$work/src" W=1 modules >"$work/build.log" 2>&1; then
+	cat "$work/build.log"
+	fail "module build failed against $kdir"
+fi
+if grep -E 'warning:|error:' "$work/build.log"; then
+	fail "the module build against $kdir has warnings (W=1)"
+fi
+
+# --- the initramfs -----------------------------------------------------
+root=$work/initramfs
+rm -rf "$root"
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/gusslab}
+cp /bin/busybox "$root/bin/busybox"
+cp "$work"/src/*.ko "$root/lib/gusslab/"
+cat >"$root/init" <<'EOF'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+cd /lib/gusslab
+must() { "$@" || echo "GUSSLAB-FAIL: $* (exit $?)"; }
+echo "GUSSLAB-START $(uname -r) on $(nproc) CPUs"
+. /mode.sh
+echo "GUSSLAB-DONE"
+reboot -f
+EOF
+chmod +x "$root/init"
+case $mode in
+kunit)
+	cat >"$root/mode.sh" <<-'EOF'
+	must insmod gusslab.ko
+	must insmod gusslab_test.ko
+	must rmmod gusslab_test
+	must rmmod gusslab
+	EOF
+	;;
+demo)
+	cat >"$root/mode.sh" <<-'EOF'
+	must insmod gusslab.ko
+	must insmod gusslab_example.ko
+	echo "--- /sys/kernel/debug/gusslab:"
+	find /sys/kernel/debug/gusslab
+	for f in $(find /sys/kernel/debug/gusslab -type f); do
+		echo "--- $f:"; cat "$f"
+	done
+	must rmmod gusslab_example
+	must rmmod gusslab
+	EOF
+	;;
+distro)
+	cat >"$root/mode.sh" <<-'EOF'
+	must insmod gusslab.ko
+	if [ -d /sys/kernel/debug/gusslab ]; then
+		echo "gusslab debugfs: present"
+	else
+		echo "GUSSLAB-FAIL: /sys/kernel/debug/gusslab is missing"
+	fi
+	must rmmod gusslab
+	[ -d /sys/kernel/debug/gusslab ] && echo "GUSSLAB-FAIL: debugfs left behind"
+	true
+	EOF
+	;;
+bench)
+	[ "$flavour" = perf ] || fail "benchmarks run on the perf flavour only"
+	cat >"$root/mode.sh" <<-'EOF'
+	must insmod gusslab.ko
+	must insmod gusslab_bench.ko
+	must rmmod gusslab_bench
+	must rmmod gusslab
+	EOF
+	;;
+*) fail "unknown mode $mode" ;;
+esac
+(cd "$root" && find . | cpio -o -H newc --quiet) >"$work/initramfs.cpio"
+
+# --- boot ----------------------------------------------------------------
+log=$work/console.log
+: >"$log"
+echo "run.sh: booting $tag, mode $mode, $smp vCPUs (console: $log)"
+[ $verbose = 1 ] && { tail -f "$log" & tailpid=$!; }
+rc=0
+timeout "$timeout" qemu-system-x86_64 -accel tcg,thread=multi -cpu max \
+	-smp "$smp" -m "$mem" -nodefaults -display none -no-reboot \
+	-serial "file:$log" -kernel "$bzimage" -initrd "$work/initramfs.cpio" \
+	-append "console=ttyS0 panic=-1 oops=panic rcupdate.rcu_cpu_stall_timeout=60 $append" \
+	</dev/null >"$work/qemu.log" 2>&1 || rc=$?
+[ $verbose = 1 ] && kill "$tailpid" 2>/dev/null
+if [ $rc = 124 ]; then
+	echo "FAIL: TIMEOUT: the guest did not finish in $timeout s; its last lines:"
+	tail -n 30 "$log" | sed 's/^/    /'
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+[ $rc = 0 ] || { cat "$work/qemu.log"; fail "qemu exited with $rc"; }
+
+case $mode in
+demo|bench) sed -n '/GUSSLAB-START/,/GUSSLAB-DONE/p' "$log" | tr -d '\r' ;;
+esac
+if [ "$mode" = kunit ]; then
+	python3 "$here/ktap.py" "$log" "$tree" --expect-kunit
+else
+	python3 "$here/ktap.py" "$log" ""
+fi
