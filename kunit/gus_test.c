@@ -42,7 +42,8 @@ static void gus_seq_compare_distance_limit(struct kunit *test)
 	unsigned long a = ULONG_MAX - 10;
 
 	KUNIT_EXPECT_TRUE(test, gus_seq_before(a, a + LONG_MAX));
-	KUNIT_EXPECT_FALSE(test, gus_seq_before(a, a + LONG_MAX + 1UL));
+	KUNIT_EXPECT_FALSE(test, gus_seq_before(a + LONG_MAX, a));
+	KUNIT_EXPECT_FALSE(test, gus_seq_before(a, a + LONG_MAX + 2UL));
 }
 
 static void gus_seq_advance_across_wrap(struct kunit *test)
@@ -306,7 +307,9 @@ static struct kunit_suite gus_domain_suite = {
 #define SMP_OBJS	256
 #define SMP_LIVE	0x4c495645U	/* "LIVE" */
 #define SMP_DEAD	0x44454144U	/* "DEAD" */
-#define SMP_MS		1500		/* writers stop after this long */
+#define SMP_MIN_OPS	2000		/* reads and recycles wanted */
+#define SMP_MIN_MS	500		/* and at least this long */
+#define SMP_MAX_MS	30000		/* but never longer than this */
 
 struct smp_obj {
 	unsigned int state;
@@ -319,7 +322,7 @@ struct smp_ctx {
 	struct gus_domain *d;
 	struct smp_obj *slot[SMP_SLOTS];
 	atomic_long_t reads, bad_reads, recycled, gens;
-	bool stop_readers;
+	bool stop_readers, stop_writers;
 };
 
 struct smp_writer {
@@ -331,7 +334,8 @@ struct smp_writer {
 static int smp_reader_fn(void *arg)
 {
 	struct smp_ctx *ctx = arg;
-	unsigned long reads = 0, bad = 0;
+	unsigned long bad = 0;
+	unsigned int spin;
 	struct smp_obj *o;
 	unsigned long g1;
 
@@ -342,14 +346,14 @@ static int smp_reader_fn(void *arg)
 		g1 = READ_ONCE(o->gen);
 		if (READ_ONCE(o->state) != SMP_LIVE)
 			bad++;
-		udelay(get_random_u32_below(4));
+		for (spin = get_random_u32_below(64); spin; spin--)
+			cpu_relax();
 		if (READ_ONCE(o->gen) != g1 || READ_ONCE(o->state) != SMP_LIVE)
 			bad++;
 		gus_exit(ctx->d);
-		reads++;
+		atomic_long_inc(&ctx->reads);
 		cond_resched();
 	}
-	atomic_long_add(reads, &ctx->reads);
 	atomic_long_add(bad, &ctx->bad_reads);
 	while (!kthread_should_stop())
 		schedule_timeout_interruptible(1);
@@ -395,11 +399,10 @@ static void smp_publish(struct smp_writer *w, unsigned int i, struct smp_obj *o)
 static int smp_writer_fn(void *arg)
 {
 	struct smp_writer *w = arg;
-	unsigned long end = jiffies + msecs_to_jiffies(SMP_MS);
 	unsigned int n = 0;
 	struct smp_obj *o;
 
-	while (time_before(jiffies, end)) {
+	while (!READ_ONCE(w->ctx->stop_writers)) {
 		smp_reclaim(w, !w->free);
 		o = w->free;
 		w->free = o->next;
@@ -459,7 +462,15 @@ static void gus_smp_readers_never_see_reuse(struct kunit *test)
 		kthread_bind(tw[i], cpumask_nth(i, cpu_online_mask));
 		wake_up_process(tw[i]);
 	}
-	msleep(SMP_MS + 100);
+	/* Run until both sides did enough work, whatever the host's speed. */
+	for (i = 0; i < SMP_MAX_MS / 20; i++) {
+		msleep(20);
+		if (i * 20 >= SMP_MIN_MS &&
+		    atomic_long_read(&ctx->reads) >= SMP_MIN_OPS &&
+		    atomic_long_read(&ctx->recycled) >= SMP_MIN_OPS)
+			break;
+	}
+	WRITE_ONCE(ctx->stop_writers, true);
 	for (i = 0; i < 2; i++)
 		kthread_stop(tw[i]);
 	WRITE_ONCE(ctx->stop_readers, true);
@@ -474,8 +485,8 @@ static void gus_smp_readers_never_see_reuse(struct kunit *test)
 		   atomic_long_read(&ctx->bad_reads));
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->bad_reads), 0L);
 	/* The test means something only if both sides did real work. */
-	KUNIT_EXPECT_GT(test, atomic_long_read(&ctx->reads), 1000L);
-	KUNIT_EXPECT_GT(test, atomic_long_read(&ctx->recycled), 1000L);
+	KUNIT_EXPECT_GE(test, atomic_long_read(&ctx->reads), (long)SMP_MIN_OPS);
+	KUNIT_EXPECT_GE(test, atomic_long_read(&ctx->recycled), (long)SMP_MIN_OPS);
 	gus_domain_destroy(ctx->d);
 }
 
