@@ -331,9 +331,19 @@ struct smp_writer {
 	unsigned int id;
 };
 
+/* xorshift32: cheap, lock-free randomness for the readers' hot loop. */
+static u32 smp_rand(u32 *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
 static int smp_reader_fn(void *arg)
 {
 	struct smp_ctx *ctx = arg;
+	u32 rnd = get_random_u32() | 1;
 	unsigned long bad = 0;
 	unsigned int spin;
 	struct smp_obj *o;
@@ -342,11 +352,11 @@ static int smp_reader_fn(void *arg)
 	while (!READ_ONCE(ctx->stop_readers)) {
 		gus_enter(ctx->d);
 		/* Pairs with smp_store_release() in smp_publish(). */
-		o = smp_load_acquire(&ctx->slot[get_random_u32_below(SMP_SLOTS)]);
+		o = smp_load_acquire(&ctx->slot[smp_rand(&rnd) % SMP_SLOTS]);
 		g1 = READ_ONCE(o->gen);
 		if (READ_ONCE(o->state) != SMP_LIVE)
 			bad++;
-		for (spin = get_random_u32_below(64); spin; spin--)
+		for (spin = smp_rand(&rnd) % 64; spin; spin--)
 			cpu_relax();
 		if (READ_ONCE(o->gen) != g1 || READ_ONCE(o->state) != SMP_LIVE)
 			bad++;

@@ -95,7 +95,7 @@ struct gus_ring *gus_ring_create(unsigned int capacity, gfp_t gfp)
 	struct gus_ring *r;
 
 	if (capacity < 2 || capacity > GUS_RING_MAX || !is_power_of_2(capacity)) {
-		pr_err("gusslab: ring capacity %u is not a power of two in 2..%u\n",
+		pr_err("gusslab: ring capacity %u is not a power of two in 2..%lu\n",
 		       capacity, GUS_RING_MAX);
 		return NULL;
 	}
@@ -144,11 +144,11 @@ int gus_ring_push(struct gus_ring *r, void *item)
 		if (diff == 0) {
 			if (atomic_try_cmpxchg_relaxed(&r->tail, &pos, pos + 1))
 				break;
-		} else if (diff < 0) {
-			return -ENOSPC;
-		} else {
-			pos = atomic_read(&r->tail);
+			continue;	/* pos now holds the newer tail */
 		}
+		if (diff < 0)
+			return -ENOSPC;
+		pos = atomic_read(&r->tail);
 	}
 	WRITE_ONCE(cell->item, item);
 	/* Pairs with the smp_load_acquire() in gus_ring_pop_if(). */
@@ -187,11 +187,11 @@ int gus_ring_pop_if(struct gus_ring *r, void **item, gus_ring_ok_t ok, void *arg
 				return -EBUSY;
 			if (atomic_try_cmpxchg_relaxed(&r->head, &pos, pos + 1))
 				break;
-		} else if (diff < 0) {
-			return -EAGAIN;
-		} else {
-			pos = atomic_read(&r->head);
+			continue;	/* pos now holds the newer head */
 		}
+		if (diff < 0)
+			return -EAGAIN;
+		pos = atomic_read(&r->head);
 	}
 	*item = it;
 	/* Pairs with the smp_load_acquire() in gus_ring_push(). */

@@ -7,11 +7,12 @@
 #define _GUS_RING_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/cache.h>
 #include <linux/gfp.h>
 #include <linux/types.h>
 
-#define GUS_RING_MAX	(1U << 20)	/* largest capacity accepted */
+#define GUS_RING_MAX	BIT(20)		/* largest capacity accepted */
 
 struct gus_ring_cell {
 	unsigned int seq;	/* which lap and state the cell is in */

@@ -204,7 +204,7 @@ static void bench_reclaim(void)
 /* ---- ring vs spinlock-protected array ------------------------------- */
 
 struct locked_ring {
-	spinlock_t lock;
+	spinlock_t lock;		/* protects everything below */
 	unsigned int head, tail, mask;
 	void **items;
 };
@@ -287,7 +287,7 @@ static unsigned long ring_run(struct ring_bench *b, unsigned int threads,
 		t[i] = kthread_run_on_cpu(ring_thread_fn, b, cpumask_nth(i, cpu_online_mask),
 					  "bench-ring/%u");
 	while (atomic_read(&b->ready) < threads)
-		msleep(1);
+		usleep_range(100, 200);
 	atomic_set(&b->go, 1);
 	msleep(RING_MS + 50);
 	for (i = 0; i < threads; i++)
@@ -320,10 +320,10 @@ static void bench_ring(void)
 		lock_ops = ring_run(b, threads, &lm);
 		b->use_lock = false;
 		ring_ops = ring_run(b, threads, &rm);
+		lock_ops = max(lock_ops, 1UL);
 		pr_info("BENCH ring       %2u threads  ring %9lu pairs/s  spinlock %9lu pairs/s  ratio %lu.%02lu  misses %lu/%lu\n",
 			threads, ring_ops * 1000 / RING_MS, lock_ops * 1000 / RING_MS,
-			ring_ops / (lock_ops ?: 1), (ring_ops % (lock_ops ?: 1)) * 100 / (lock_ops ?: 1),
-			rm, lm);
+			ring_ops / lock_ops, ring_ops % lock_ops * 100 / lock_ops, rm, lm);
 	}
 out:
 	kfree(b->locked.items);

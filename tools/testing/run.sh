@@ -98,6 +98,8 @@ EOF
 chmod +x "$root/init"
 case $mode in
 kunit)
+	# 6.14+ runs a module's suites at load only with kunit.autorun.
+	append="kunit.enable=1 kunit.autorun=1 $append"
 	cat >"$root/mode.sh" <<-'EOF'
 	must insmod gusslab.ko
 	must insmod gusslab_test.ko
