@@ -17,6 +17,7 @@
 
 #include <linux/atomic.h>
 #include <linux/compiler.h>
+#include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
@@ -152,5 +153,23 @@ unsigned long gus_current(struct gus_domain *d);
 bool gus_poll(struct gus_domain *d, unsigned long goal);
 void gus_wait(struct gus_domain *d, unsigned long goal);
 void gus_synchronize(struct gus_domain *d);
+
+/* Cache flags. */
+#define GUS_CACHE_SMR		0x1U	/* frees are reclaimed through GUS */
+#define GUS_CACHE_HWCACHE_ALIGN	0x2U	/* align objects to cache lines */
+#define GUS_CACHE_FLAGS		(GUS_CACHE_SMR | GUS_CACHE_HWCACHE_ALIGN)
+
+struct gus_cache;
+
+struct gus_cache *gus_cache_create(const char *name, unsigned int size,
+				   unsigned int align, unsigned int flags,
+				   void (*ctor)(void *obj));
+void gus_cache_destroy(struct gus_cache *c);
+void *gus_cache_alloc(struct gus_cache *c, gfp_t gfp);
+void gus_cache_free(struct gus_cache *c, void *obj);
+int gus_cache_alloc_bulk(struct gus_cache *c, gfp_t gfp, size_t n, void **p);
+void gus_cache_free_bulk(struct gus_cache *c, size_t n, void **p);
+void gus_cache_shrink(struct gus_cache *c);
+struct gus_domain *gus_cache_domain(struct gus_cache *c);
 
 #endif /* _GUSSLAB_H */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * gusslab module entry: creates /sys/kernel/debug/gusslab and brings the
- * layers up in order (GUS domains, then caches) and down in reverse.
+ * layers up in order (GUS debugfs, cache debugfs, the CPU-dead hotplug
+ * state, the shrinker) and down in reverse.
  * Clients pin the module through their symbol references, so it cannot
  * be unloaded while a client module that uses it is loaded.
  */
@@ -10,19 +11,38 @@
 #include <linux/rcupdate.h>
 
 #include "../gus/gus_internal.h"
+#include "cache.h"
 
 struct dentry *gusslab_debugfs_root;
 
 static int __init gusslab_init(void)
 {
+	int ret;
+
 	gusslab_debugfs_root = debugfs_create_dir("gusslab", NULL);
 	gus_debugfs_init();
+	gus_cache_debugfs_init();
+	ret = gus_caches_init();
+	if (ret)
+		goto out_debugfs;
+	ret = gus_shrinker_init();
+	if (ret)
+		goto out_caches;
 	pr_info("gusslab: loaded\n");
 	return 0;
+
+out_caches:
+	gus_caches_exit();
+out_debugfs:
+	gus_debugfs_exit();
+	debugfs_remove(gusslab_debugfs_root);
+	return ret;
 }
 
 static void __exit gusslab_exit(void)
 {
+	gus_shrinker_exit();
+	gus_caches_exit();
 	gus_debugfs_exit();
 	debugfs_remove(gusslab_debugfs_root);
 	rcu_barrier();	/* no lazy-domain callback may outlive our text */

@@ -1,0 +1,679 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suites for gusslab caches (slab/):
+ *
+ *   gus_cache      the API on one CPU: arguments, sizes and alignment,
+ *                  constructors, __GFP_ZERO, bulk, shrink, destroy with
+ *                  live objects, bad frees, failed page allocations,
+ *                  hardirq context, CPU hotplug;
+ *   gus_cache_smp  remote-free churn on every CPU with patterns checked,
+ *                  and SMR readers that must never see an object reused
+ *                  inside their section.
+ */
+#include <kunit/test.h>
+#include <linux/cpu.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+
+#include <gusslab_compat.h>
+#include "../gus/gus_internal.h"
+#include "../slab/cache.h"
+
+GUS_IMPORT_INTERNAL();
+
+static struct gus_cache *cache_create(struct kunit *test, const char *name,
+				      unsigned int size, unsigned int align,
+				      unsigned int flags, void (*ctor)(void *))
+{
+	struct gus_cache *c = gus_cache_create(name, size, align, flags, ctor);
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	return c;
+}
+
+static unsigned long cache_slabs(struct gus_cache *c)
+{
+	unsigned long slabs, free;
+
+	gus_depot_totals(c, &slabs, &free);
+	return slabs;
+}
+
+static void cache_rejects_bad_arguments(struct kunit *test)
+{
+	struct gus_cache *c;
+
+	KUNIT_EXPECT_NULL(test, gus_cache_create(NULL, 8, 0, 0, NULL));
+	KUNIT_EXPECT_NULL(test, gus_cache_create("", 8, 0, 0, NULL));
+	KUNIT_EXPECT_NULL(test, gus_cache_create("a/b", 8, 0, 0, NULL));
+	KUNIT_EXPECT_NULL(test, gus_cache_create("kunit-a-name-far-too-long-for-it", 8, 0, 0, NULL));
+	KUNIT_EXPECT_NULL(test, gus_cache_create("kunit-bad", 0, 0, 0, NULL));
+	KUNIT_EXPECT_NULL(test, gus_cache_create("kunit-bad", PAGE_SIZE + 1, 0, 0, NULL));
+	KUNIT_EXPECT_NULL(test, gus_cache_create("kunit-bad", 8, 3, 0, NULL));
+	KUNIT_EXPECT_NULL(test, gus_cache_create("kunit-bad", 8, 2 * PAGE_SIZE, 0, NULL));
+	KUNIT_EXPECT_NULL(test, gus_cache_create("kunit-bad", 8, 0, 0x80, NULL));
+	c = cache_create(test, "kunit-dup", 8, 0, 0, NULL);
+	KUNIT_EXPECT_NULL(test, gus_cache_create("kunit-dup", 16, 0, 0, NULL));
+	gus_cache_destroy(c);
+	c = cache_create(test, "kunit-dup", 16, 0, GUS_CACHE_SMR, NULL);
+	gus_cache_destroy(c);
+	gus_cache_destroy(NULL);
+	gus_cache_free(NULL, NULL);
+}
+
+struct cache_geo {
+	unsigned int size, align, flags;
+};
+
+static const struct cache_geo cache_geos[] = {
+	{ 1, 0, 0 }, { 8, 0, 0 }, { 24, 0, 0 }, { 64, 0, 0 }, { 100, 0, 0 },
+	{ 100, 64, 0 }, { 192, 0, GUS_CACHE_HWCACHE_ALIGN }, { 256, 0, 0 },
+	{ 1000, 0, 0 }, { 2048, 0, 0 }, { 3000, 512, 0 }, { PAGE_SIZE, 0, 0 },
+	{ 8, 0, GUS_CACHE_SMR }, { 512, 0, GUS_CACHE_SMR },
+};
+
+static void cache_geo_desc(const struct cache_geo *g, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "size %u align %u flags %#x",
+		 g->size, g->align, g->flags);
+}
+
+KUNIT_ARRAY_PARAM(cache_geo, cache_geos, cache_geo_desc);
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	unsigned long x = *(unsigned long *)a, y = *(unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Objects are distinct, aligned, inside their slab, and do not overlap. */
+static void cache_sizes_and_alignment(struct kunit *test)
+{
+	const struct cache_geo *g = test->param_value;
+	unsigned int align = max_t(unsigned int, g->align, sizeof(void *));
+	struct gus_cache *c;
+	unsigned int i, n;
+	void **objs;
+
+	if (g->flags & GUS_CACHE_HWCACHE_ALIGN)
+		align = max_t(unsigned int, align, cache_line_size());
+	c = cache_create(test, "kunit-geo", g->size, g->align, g->flags, NULL);
+	n = 3 * c->objects + 5;
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for (i = 0; i < n; i++) {
+		objs[i] = gus_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		KUNIT_EXPECT_EQ(test, (unsigned long)objs[i] % align, 0UL);
+		KUNIT_EXPECT_NOT_NULL(test, gus_obj_to_slab(c, objs[i]));
+		memset(objs[i], i & 0xff, g->size);
+	}
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, *((u8 *)objs[i] + g->size - 1), (u8)(i & 0xff));
+	sort(objs, n, sizeof(*objs), cmp_ptr, NULL);
+	for (i = 1; i < n; i++)
+		KUNIT_EXPECT_GE(test, (unsigned long)objs[i] - (unsigned long)objs[i - 1],
+				(unsigned long)g->size);
+	KUNIT_EXPECT_GE(test, c->objects, 1U);
+	KUNIT_EXPECT_LE(test, c->order, (unsigned int)GUS_MAX_ORDER);
+	gus_cache_free_bulk(c, n, objs);
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_BAD_FREE), 0UL);
+	gus_cache_destroy(c);
+}
+
+static atomic_t ctor_calls;
+
+static void ctor_fn(void *obj)
+{
+	atomic_inc(&ctor_calls);
+	*(unsigned long *)obj = 0xC7C7C7C7UL;
+}
+
+/* The constructor runs once per object when its slab is made, not per alloc. */
+static void cache_ctor_runs_once(struct kunit *test)
+{
+	struct gus_cache *c = cache_create(test, "kunit-ctor", 64, 0, 0, ctor_fn);
+	void *objs[100];
+	int round, i;
+
+	atomic_set(&ctor_calls, 0);
+	for (round = 0; round < 3; round++) {
+		KUNIT_ASSERT_EQ(test, gus_cache_alloc_bulk(c, GFP_KERNEL, 100, objs), 100);
+		for (i = 0; i < 100; i++)
+			KUNIT_EXPECT_EQ(test, *(unsigned long *)objs[i], 0xC7C7C7C7UL);
+		gus_cache_free_bulk(c, 100, objs);
+	}
+	KUNIT_EXPECT_EQ(test, (unsigned long)atomic_read(&ctor_calls),
+			cache_slabs(c) * c->objects);
+	gus_cache_destroy(c);
+}
+
+static void cache_gfp_zero(struct kunit *test)
+{
+	struct gus_cache *c = cache_create(test, "kunit-zero", 200, 0, 0, NULL);
+	u8 *p, zero[200] = {};
+	int i;
+
+	for (i = 0; i < 50; i++) {
+		p = gus_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		memset(p, 0xa5, 200);
+		gus_cache_free(c, p);
+		p = gus_cache_alloc(c, GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_EQ(test, memcmp(p, zero, 200), 0);
+		gus_cache_free(c, p);
+	}
+	gus_cache_destroy(c);
+}
+
+static void cache_bulk(struct kunit *test)
+{
+	struct gus_cache *c = cache_create(test, "kunit-bulk", 32, 0, 0, NULL);
+	static const unsigned int sizes[] = { 1, 2, 7, 16, 63, 64, 65, 128, 256 };
+	void **p = kunit_kcalloc(test, 256, sizeof(*p), GFP_KERNEL);
+	unsigned int s, i;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
+		KUNIT_ASSERT_EQ(test, gus_cache_alloc_bulk(c, GFP_KERNEL | __GFP_ZERO,
+							   sizes[s], p), (int)sizes[s]);
+		sort(p, sizes[s], sizeof(*p), cmp_ptr, NULL);
+		for (i = 0; i < sizes[s]; i++) {
+			KUNIT_EXPECT_NOT_NULL(test, p[i]);
+			KUNIT_EXPECT_EQ(test, *(u32 *)p[i], 0U);
+			if (i)
+				KUNIT_EXPECT_PTR_NE(test, p[i], p[i - 1]);
+		}
+		gus_cache_free_bulk(c, sizes[s], p);
+	}
+	gus_cache_destroy(c);
+}
+
+/* Shrinking after everything is freed returns every slab. */
+static void cache_shrink_returns_pages(struct kunit *test)
+{
+	struct gus_cache *c = cache_create(test, "kunit-shrink", 128, 0, 0, NULL);
+	unsigned int n;
+	void **objs;
+
+	n = 10 * c->objects;
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_EQ(test, gus_cache_alloc_bulk(c, GFP_KERNEL, n, objs), (int)n);
+	KUNIT_EXPECT_GE(test, cache_slabs(c), 10UL);
+	gus_cache_free_bulk(c, n, objs);
+	gus_cache_shrink(c);
+	KUNIT_EXPECT_EQ(test, cache_slabs(c), 0UL);
+	KUNIT_EXPECT_GE(test, gus_cache_event_sum(c, GUS_SLAB_FREE), 10UL);
+	/* Still usable afterwards. */
+	objs[0] = gus_cache_alloc(c, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, objs[0]);
+	gus_cache_free(c, objs[0]);
+	gus_cache_destroy(c);
+}
+
+/* SMR: shrink gives back only what GUS says is reusable, then everything. */
+static void cache_smr_shrink_waits_for_readers(struct kunit *test)
+{
+	struct gus_cache *c = cache_create(test, "kunit-smr-shrink", 64, 0, GUS_CACHE_SMR, NULL);
+	struct gus_domain *d = gus_cache_domain(c);
+	unsigned int i, n = 4 * c->objects;
+	void **objs;
+
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_EQ(test, gus_cache_alloc_bulk(c, GFP_KERNEL, n, objs), (int)n);
+	gus_enter(d);			/* a reader that predates the frees */
+	for (i = 0; i < n; i++)
+		gus_cache_free(c, objs[i]);
+	gus_exit(d);
+	gus_enter(d);
+	gus_cache_reclaim(c, false);
+	gus_exit(d);
+	gus_cache_shrink(c);
+	gus_synchronize(d);
+	gus_cache_shrink(c);
+	KUNIT_EXPECT_EQ(test, cache_slabs(c), 0UL);
+	gus_cache_destroy(c);
+}
+
+static void cache_destroy_with_live_objects(struct kunit *test)
+{
+	struct gus_cache *c = cache_create(test, "kunit-leak", 64, 0, 0, NULL);
+	void *objs[3];
+
+	KUNIT_ASSERT_EQ(test, gus_cache_alloc_bulk(c, GFP_KERNEL, 3, objs), 3);
+	gus_cache_free(c, objs[2]);
+	WRITE_ONCE(gus_quiet_misuse, true);
+	gus_cache_destroy(c);		/* reports, keeps the cache */
+	WRITE_ONCE(gus_quiet_misuse, false);
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_BAD_FREE), 1UL);
+	KUNIT_EXPECT_EQ(test, gus_depot_live(c), 2UL);
+	/* The name is free again. */
+	gus_cache_destroy(cache_create(test, "kunit-leak", 64, 0, 0, NULL));
+}
+
+/* Bad frees are found when the magazine reaches the depot. */
+static void cache_bad_frees_reported(struct kunit *test)
+{
+	struct gus_cache *c = cache_create(test, "kunit-badfree", 64, 0, 0, NULL);
+	void *foreign = kmalloc(64, GFP_KERNEL);
+	char *obj = gus_cache_alloc(c, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, foreign);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	WRITE_ONCE(gus_quiet_misuse, true);
+	gus_cache_free(c, foreign);	/* not ours */
+	gus_cache_free(c, obj + 8);	/* not an object start */
+	gus_cache_free(c, obj);
+	gus_cache_free(c, obj);		/* double free */
+	gus_cache_shrink(c);
+	WRITE_ONCE(gus_quiet_misuse, false);
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_BAD_FREE), 3UL);
+	KUNIT_EXPECT_EQ(test, gus_depot_live(c), 0UL);
+	obj = gus_cache_alloc(c, GFP_KERNEL);	/* still works */
+	KUNIT_EXPECT_NOT_NULL(test, obj);
+	gus_cache_free(c, obj);
+	kfree(foreign);
+	gus_cache_destroy(c);
+}
+
+static void cache_page_allocation_failure(struct kunit *test)
+{
+	struct gus_cache *c = cache_create(test, "kunit-nomem", 256, 0, 0, NULL);
+	void *obj;
+
+	atomic_set(&gus_fail_slab_allocs, 1);
+	KUNIT_EXPECT_NULL(test, gus_cache_alloc(c, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_ALLOC_FAILED), 1UL);
+	KUNIT_EXPECT_EQ(test, cache_slabs(c), 0UL);
+	obj = gus_cache_alloc(c, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, obj);
+	gus_cache_free(c, obj);
+	atomic_set(&gus_fail_slab_allocs, 0);
+	gus_cache_destroy(c);
+}
+
+struct irq_ctx {
+	struct gus_cache *c;
+	atomic_t ok, fail;
+};
+
+static void irq_alloc_free(void *arg)
+{
+	struct irq_ctx *x = arg;
+	void *p[8];
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = gus_cache_alloc(x->c, GFP_ATOMIC | __GFP_ZERO);
+	for (i = 0; i < 8; i++) {
+		if (p[i])
+			atomic_inc(&x->ok);
+		else
+			atomic_inc(&x->fail);
+		gus_cache_free(x->c, p[i]);
+	}
+}
+
+/* GFP_ATOMIC works in hardirq context (IPIs), interleaved with tasks. */
+static void cache_hardirq_context(struct kunit *test)
+{
+	struct irq_ctx x = { .c = cache_create(test, "kunit-irq", 48, 0, 0, NULL) };
+	void *p;
+	int cpu, round;
+
+	for (round = 0; round < 20; round++) {
+		p = gus_cache_alloc(x.c, GFP_KERNEL);
+		for_each_online_cpu(cpu)
+			smp_call_function_single(cpu, irq_alloc_free, &x, 1);
+		gus_cache_free(x.c, p);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&x.fail), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&x.ok), 20 * 8 * (int)num_online_cpus());
+	gus_cache_shrink(x.c);
+	KUNIT_EXPECT_EQ(test, gus_depot_live(x.c), 0UL);
+	gus_cache_destroy(x.c);
+}
+
+struct hp_ctx {
+	struct gus_cache *c;
+	struct completion done;
+};
+
+static int hp_fill_fn(void *arg)
+{
+	struct hp_ctx *x = arg;
+	void *p[40];
+	int i;
+
+	for (i = 0; i < 40; i++)
+		p[i] = gus_cache_alloc(x->c, GFP_KERNEL);
+	for (i = 0; i < 40; i++)
+		gus_cache_free(x->c, p[i]);
+	complete(&x->done);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+/* A CPU that goes offline has its magazines drained into the cache. */
+static void cache_cpu_hotplug_drains(struct kunit *test)
+{
+	struct hp_ctx x = { .c = cache_create(test, "kunit-hotplug", 64, 0, 0, NULL) };
+	unsigned int cpu = cpumask_last(cpu_online_mask);
+	struct gus_cpu *pc = per_cpu_ptr(x.c->cpu, cpu);
+	struct task_struct *t;
+	int err;
+
+	if (num_online_cpus() < 2 || !cpu) {
+		gus_cache_destroy(x.c);
+		kunit_skip(test, "needs a second CPU");
+	}
+	init_completion(&x.done);
+	t = kthread_create(hp_fill_fn, &x, "gus-hp");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, cpu);
+	wake_up_process(t);
+	wait_for_completion(&x.done);
+	kthread_stop(t);
+	KUNIT_EXPECT_GT(test, pc->alloc->count + pc->free->count, 0U);
+
+	err = remove_cpu(cpu);
+	if (err) {
+		gus_cache_destroy(x.c);
+		kunit_skip(test, "cannot offline CPU %u: %d", cpu, err);
+	}
+	KUNIT_EXPECT_EQ(test, pc->alloc->count + pc->free->count, 0U);
+	KUNIT_EXPECT_EQ(test, add_cpu(cpu), 0);
+	gus_cache_shrink(x.c);
+	KUNIT_EXPECT_EQ(test, gus_depot_live(x.c), 0UL);
+	gus_cache_destroy(x.c);
+}
+
+static struct kunit_case cache_cases[] = {
+	KUNIT_CASE(cache_rejects_bad_arguments),
+	KUNIT_CASE_PARAM(cache_sizes_and_alignment, cache_geo_gen_params),
+	KUNIT_CASE(cache_ctor_runs_once),
+	KUNIT_CASE(cache_gfp_zero),
+	KUNIT_CASE(cache_bulk),
+	KUNIT_CASE(cache_shrink_returns_pages),
+	KUNIT_CASE(cache_smr_shrink_waits_for_readers),
+	KUNIT_CASE(cache_destroy_with_live_objects),
+	KUNIT_CASE(cache_bad_frees_reported),
+	KUNIT_CASE(cache_page_allocation_failure),
+	KUNIT_CASE(cache_hardirq_context),
+	KUNIT_CASE(cache_cpu_hotplug_drains),
+	{}
+};
+
+static struct kunit_suite cache_suite = {
+	.name = "gus_cache",
+	.test_cases = cache_cases,
+};
+
+/* ---- gus_cache_smp -------------------------------------------------- */
+
+#define CHURN_MIN_OPS	100000L
+#define CHURN_MAX_MS	30000
+#define LIVE		0x4c495645U
+#define FREED		0x46524545U
+
+struct churn_obj {
+	u32 state;
+	u32 owner;
+	unsigned long seq;
+	unsigned long check;		/* ~seq while live */
+};
+
+struct churn {
+	struct gus_cache *c;
+	struct gus_ring *handoff;	/* allocated on one CPU, freed on another */
+	atomic_long_t allocs, frees, bad;
+	bool stop;
+};
+
+/* Even CPUs allocate and hand objects over; odd CPUs check and free them. */
+static int churn_fn(void *arg)
+{
+	struct churn *ch = arg;
+	u32 me = raw_smp_processor_id();
+	unsigned long seq = 0, bad = 0;
+	struct churn_obj *o;
+	void *it;
+
+	while (!READ_ONCE(ch->stop)) {
+		if (me % 2 == 0) {
+			o = gus_cache_alloc(ch->c, GFP_KERNEL);
+			if (!o)
+				continue;
+			/* Never handed out while someone else holds it. */
+			if (o->state == LIVE)
+				bad++;
+			o->state = LIVE;
+			o->owner = me;
+			o->seq = ++seq;
+			o->check = ~seq;
+			atomic_long_inc(&ch->allocs);
+			while (gus_ring_push(ch->handoff, o)) {
+				if (READ_ONCE(ch->stop)) {	/* no taker left */
+					o->state = FREED;
+					gus_cache_free(ch->c, o);
+					atomic_long_inc(&ch->frees);
+					break;
+				}
+				cond_resched();
+			}
+		} else if (!gus_ring_pop(ch->handoff, &it)) {
+			o = it;
+			if (o->state != LIVE || o->check != ~o->seq)
+				bad++;
+			o->state = FREED;
+			gus_cache_free(ch->c, o);
+			atomic_long_inc(&ch->frees);
+		}
+		cond_resched();
+	}
+	atomic_long_add(bad, &ch->bad);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+/* Every vCPU allocates, hands objects to others to free, checks patterns. */
+static void cache_smp_remote_free_churn(struct kunit *test)
+{
+	struct churn *ch = kunit_kzalloc(test, sizeof(*ch), GFP_KERNEL);
+	struct task_struct **t;
+	int cpu, i;
+	void *it;
+
+	KUNIT_ASSERT_NOT_NULL(test, ch);
+	if (num_online_cpus() < 2 || !cpu_online(1))
+		kunit_skip(test, "needs CPUs 0 and 1");
+	t = kunit_kcalloc(test, nr_cpu_ids, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	ch->c = cache_create(test, "kunit-churn", sizeof(struct churn_obj), 0, 0, NULL);
+	ch->handoff = gus_ring_create(256, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ch->handoff);
+	for_each_online_cpu(cpu) {
+		t[cpu] = kthread_create(churn_fn, ch, "gus-churn/%d", cpu);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t[cpu]));
+		kthread_bind(t[cpu], cpu);
+		wake_up_process(t[cpu]);
+	}
+	for (i = 0; i < CHURN_MAX_MS / 20; i++) {
+		msleep(20);
+		if (atomic_long_read(&ch->allocs) >= CHURN_MIN_OPS)
+			break;
+	}
+	WRITE_ONCE(ch->stop, true);
+	for_each_online_cpu(cpu)
+		kthread_stop(t[cpu]);
+	/* An object pushed while stopping may be in the ring still. */
+	while (!gus_ring_pop(ch->handoff, &it)) {
+		gus_cache_free(ch->c, it);
+		atomic_long_inc(&ch->frees);
+	}
+	kunit_info(test, "allocs %ld frees %ld ring pops %lu bad %ld\n",
+		   atomic_long_read(&ch->allocs), atomic_long_read(&ch->frees),
+		   gus_cache_event_sum(ch->c, GUS_RING_POP), atomic_long_read(&ch->bad));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ch->bad), 0L);
+	KUNIT_EXPECT_GE(test, atomic_long_read(&ch->allocs), CHURN_MIN_OPS);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ch->allocs), atomic_long_read(&ch->frees));
+	/* Remote frees reached the allocating CPUs through the ring. */
+	KUNIT_EXPECT_GT(test, gus_cache_event_sum(ch->c, GUS_RING_POP), 0UL);
+	gus_cache_shrink(ch->c);
+	KUNIT_EXPECT_EQ(test, gus_depot_live(ch->c), 0UL);
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(ch->c, GUS_BAD_FREE), 0UL);
+	gus_ring_destroy(ch->handoff);
+	gus_cache_destroy(ch->c);
+}
+
+#define SMR_SLOTS	32
+
+struct smr_obj {
+	u32 state;
+	unsigned long gen;
+};
+
+struct smr_ctx {
+	struct gus_cache *c;
+	struct smr_obj *slot[SMR_SLOTS];
+	atomic_long_t reads, bad, replaced, gen;
+	bool stop;
+};
+
+static u32 xorshift(u32 *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+static int smr_reader_fn(void *arg)
+{
+	struct smr_ctx *x = arg;
+	struct gus_domain *d = gus_cache_domain(x->c);
+	u32 rnd = get_random_u32() | 1;
+	unsigned long g, bad = 0;
+	struct smr_obj *o;
+	unsigned int spin;
+
+	while (!READ_ONCE(x->stop)) {
+		gus_enter(d);
+		/* Pairs with smp_store_release() in smr_writer_fn(). */
+		o = smp_load_acquire(&x->slot[xorshift(&rnd) % SMR_SLOTS]);
+		g = READ_ONCE(o->gen);
+		for (spin = xorshift(&rnd) % 64; spin; spin--)
+			cpu_relax();
+		if (READ_ONCE(o->gen) != g)
+			bad++;
+		gus_exit(d);
+		atomic_long_inc(&x->reads);
+		cond_resched();
+	}
+	atomic_long_add(bad, &x->bad);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static int smr_writer_fn(void *arg)
+{
+	struct smr_ctx *x = arg;
+	u32 rnd = get_random_u32() | 1;
+	struct smr_obj *o, *old;
+	unsigned int i;
+
+	while (!READ_ONCE(x->stop)) {
+		o = gus_cache_alloc(x->c, GFP_KERNEL);
+		if (!o)
+			continue;
+		WRITE_ONCE(o->gen, atomic_long_inc_return(&x->gen));
+		i = xorshift(&rnd) % SMR_SLOTS;
+		/* Pairs with smp_load_acquire() in smr_reader_fn(). */
+		old = xchg_release(&x->slot[i], o);
+		gus_cache_free(x->c, old);	/* no waiting: the cache's job */
+		atomic_long_inc(&x->replaced);
+		cond_resched();
+	}
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+/* Readers never see an object reused inside their section. */
+static void cache_smp_smr_no_reuse_in_section(struct kunit *test)
+{
+	struct smr_ctx *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	unsigned int nw = 0, nr = 0, i, n = num_online_cpus();
+	struct task_struct **t;
+	int cpu;
+
+	if (n < 2)
+		kunit_skip(test, "needs two CPUs");
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	t = kunit_kcalloc(test, 2 * nr_cpu_ids, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	x->c = cache_create(test, "kunit-smr", sizeof(struct smr_obj), 0, GUS_CACHE_SMR, NULL);
+	for (i = 0; i < SMR_SLOTS; i++) {
+		x->slot[i] = gus_cache_alloc(x->c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, x->slot[i]);
+		x->slot[i]->gen = atomic_long_inc_return(&x->gen);
+	}
+	/* Writers on half the CPUs, readers on all. */
+	for_each_online_cpu(cpu) {
+		t[nr] = kthread_create(smr_reader_fn, x, "gus-smr-rd/%d", cpu);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t[nr]));
+		kthread_bind(t[nr], cpu);
+		wake_up_process(t[nr++]);
+		if (nw < max(n / 2, 1U)) {
+			t[nr] = kthread_create(smr_writer_fn, x, "gus-smr-wr/%d", cpu);
+			KUNIT_ASSERT_FALSE(test, IS_ERR(t[nr]));
+			kthread_bind(t[nr], cpu);
+			wake_up_process(t[nr++]);
+			nw++;
+		}
+	}
+	for (i = 0; i < CHURN_MAX_MS / 20; i++) {
+		msleep(20);
+		if (atomic_long_read(&x->replaced) >= CHURN_MIN_OPS / 2 &&
+		    atomic_long_read(&x->reads) >= CHURN_MIN_OPS / 2)
+			break;
+	}
+	WRITE_ONCE(x->stop, true);
+	for (i = 0; i < nr; i++)
+		kthread_stop(t[i]);
+	kunit_info(test, "reads %ld replaced %ld bad %ld ring pops %lu not ready %lu\n",
+		   atomic_long_read(&x->reads), atomic_long_read(&x->replaced),
+		   atomic_long_read(&x->bad), gus_cache_event_sum(x->c, GUS_RING_POP),
+		   gus_cache_event_sum(x->c, GUS_SMR_NOT_READY));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&x->bad), 0L);
+	KUNIT_EXPECT_GE(test, atomic_long_read(&x->replaced), CHURN_MIN_OPS / 2);
+	/* Reuse through the ring really happened. */
+	KUNIT_EXPECT_GT(test, gus_cache_event_sum(x->c, GUS_RING_POP), 0UL);
+	for (i = 0; i < SMR_SLOTS; i++)
+		gus_cache_free(x->c, x->slot[i]);
+	gus_cache_destroy(x->c);
+}
+
+static struct kunit_case cache_smp_cases[] = {
+	KUNIT_CASE(cache_smp_remote_free_churn),
+	KUNIT_CASE(cache_smp_smr_no_reuse_in_section),
+	{}
+};
+
+static struct kunit_suite cache_smp_suite = {
+	.name = "gus_cache_smp",
+	.test_cases = cache_smp_cases,
+};
+
+kunit_test_suites(&cache_suite, &cache_smp_suite);

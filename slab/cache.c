@@ -1,0 +1,735 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gusslab caches: the kmem_cache-like API over magazines, the transfer
+ * ring and the depot.
+ *
+ * Layers (objects flow down on free and up on allocation):
+ *
+ *   per-CPU magazines   alloc (objects ready to hand out) and free (objects
+ *                       freed here); the fast paths push or pop one of
+ *                       them under the CPU's local lock, nothing shared
+ *   transfer ring       full magazines between CPUs, lock-free FIFO
+ *   overflow list       SMR magazines the ring had no room for
+ *   depot               slabs on per-node lists (slab/slab.c)
+ *   page allocator
+ *
+ * Ordinary caches swap the two magazines when the alloc magazine runs dry
+ * and the free one has objects, or when the free one fills and the alloc
+ * one is empty (Bonwick's magazine layer).  Otherwise a full free magazine
+ * goes to the ring and a dry alloc magazine is replaced by one from the
+ * ring; when the ring is full or empty, the depot takes or gives objects.
+ *
+ * SMR caches (GUS_CACHE_SMR) have their own GUS domain, named after the
+ * cache.  A full free magazine is stamped with gus_advance() and queued
+ * (ring, else overflow list); it is never swapped into an alloc magazine.
+ * An alloc magazine is refilled from the ring only when gus_poll() says
+ * the head magazine's stamp is reached; otherwise fresh objects come from
+ * the depot, without waiting.  Freed objects therefore reach neither a
+ * new owner nor their slab (and so the page allocator) before every
+ * reader that could see them has left its section.  Shrinking returns
+ * only magazines whose stamps are reached; destroy waits for all of them.
+ *
+ * Lock order, outermost first:
+ *   1. gus_caches_lock (mutex): the cache list, create, destroy, shrinker
+ *   2. gus_cpu.lock (local_lock, interrupts off): a CPU's magazines
+ *   3. gus_cache.overflow_lock
+ *   4. gus_node.lock (slab/slab.c)
+ * The rings are lock-free and are used under any of these.  Page
+ * allocation happens with none held: the slow path drops the local lock,
+ * grows the depot and starts over.
+ */
+#include <linux/cpu.h>
+#include <linux/kernel.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/topology.h>
+
+#include <gusslab_compat.h>
+#include "../gus/gus_internal.h"
+#include "cache.h"
+
+DEFINE_MUTEX(gus_caches_lock);
+LIST_HEAD(gus_caches);
+static int gus_cpuhp_state = -1;
+
+/**
+ * gus_cache_report() - report a misuse of @c involving @obj.
+ * @c: the cache.
+ * @obj: the object or pointer concerned.
+ * @what: what is wrong.
+ *
+ * Counted in the cache's bad_free counter.  Printed with a WARN unless a
+ * test that provokes it on purpose has set gus_quiet_misuse.
+ */
+void gus_cache_report(struct gus_cache *c, const void *obj, const char *what)
+{
+	gus_cache_count(c, GUS_BAD_FREE);
+	if (READ_ONCE(gus_quiet_misuse))
+		return;
+	WARN(1, "BUG gusslab %s: %s: object %p\n", c->name, what, obj);
+}
+
+unsigned long gus_cache_event_sum(struct gus_cache *c, enum gus_cache_event e)
+{
+	unsigned long n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		/* Counters are statistics: a racy sum is good enough. */
+		n += data_race(per_cpu_ptr(c->cpu, cpu)->ev[e]);
+	}
+	return n;
+}
+
+GUS_EXPORT_INTERNAL(gus_cache_event_sum);
+
+/* ---- SMR queue: ring first, overflow list behind it ------------------- */
+
+static bool gus_mag_reached(void *item, void *domain)
+{
+	struct gus_mag *m = item;
+
+	return gus_poll(domain, READ_ONCE(m->stamp));
+}
+
+/* Queue a full magazine; SMR magazines are stamped first. */
+static void gus_queue_full(struct gus_cache *c, struct gus_mag *m)
+{
+	unsigned long flags;
+
+	if (gus_cache_is_smr(c))
+		m->stamp = gus_advance(c->domain);
+	if (!gus_ring_push(c->full, m)) {
+		gus_cache_count(c, GUS_RING_PUSH);
+		return;
+	}
+	gus_cache_count(c, GUS_RING_FULL);
+	if (!gus_cache_is_smr(c)) {
+		gus_mag_drain(c, m);
+		gus_mag_put_empty(c, m);
+		return;
+	}
+	spin_lock_irqsave(&c->overflow_lock, flags);
+	list_add_tail(&m->node, &c->overflow);
+	spin_unlock_irqrestore(&c->overflow_lock, flags);
+}
+
+/* The oldest overflow magazine, if its stamp is reached (or @any). */
+static struct gus_mag *gus_overflow_take(struct gus_cache *c, bool any)
+{
+	struct gus_mag *m;
+	unsigned long flags;
+
+	if (list_empty_careful(&c->overflow))
+		return NULL;
+	spin_lock_irqsave(&c->overflow_lock, flags);
+	m = list_first_entry_or_null(&c->overflow, struct gus_mag, node);
+	if (m && (any || gus_poll(c->domain, m->stamp)))
+		list_del_init(&m->node);
+	else
+		m = NULL;
+	spin_unlock_irqrestore(&c->overflow_lock, flags);
+	return m;
+}
+
+/* A full magazine whose objects may be reused now, or NULL. */
+static struct gus_mag *gus_take_full(struct gus_cache *c)
+{
+	bool smr = gus_cache_is_smr(c);
+	void *m;
+	int err;
+
+	err = gus_ring_pop_if(c->full, &m, smr ? gus_mag_reached : NULL, c->domain);
+	if (!err) {
+		gus_cache_count(c, GUS_RING_POP);
+		return m;
+	}
+	gus_cache_count(c, err == -EBUSY ? GUS_SMR_NOT_READY : GUS_RING_EMPTY);
+	return smr ? gus_overflow_take(c, false) : NULL;
+}
+
+/* ---- allocation ----------------------------------------------------- */
+
+/*
+ * The alloc magazine is empty: refill it and pop.  Called with the local
+ * lock held; returns with it released.
+ */
+static void *gus_alloc_slow(struct gus_cache *c, gfp_t gfp, unsigned long flags)
+{
+	struct gus_cpu *pc;
+	struct gus_mag *m;
+	void *obj;
+
+	for (;;) {
+		pc = this_cpu_ptr(c->cpu);
+		if (pc->alloc->count)	/* refilled while the lock was dropped */
+			break;
+		if (!gus_cache_is_smr(c) && pc->free->count) {
+			swap(pc->alloc, pc->free);
+			gus_cache_count(c, GUS_MAG_SWAP);
+			break;
+		}
+		m = gus_take_full(c);
+		if (m) {
+			gus_mag_put_empty(c, pc->alloc);
+			pc->alloc = m;
+			break;
+		}
+		m = pc->alloc;
+		m->count = gus_depot_get(c, numa_mem_id(), m->objs, m->size);
+		if (m->count) {
+			gus_cache_count(c, GUS_DEPOT_REFILL);
+			break;
+		}
+		local_unlock_irqrestore(&c->cpu->lock, flags);
+		if (!gus_depot_grow(c, numa_mem_id(), gfp)) {
+			gus_cache_count(c, GUS_ALLOC_FAILED);
+			return NULL;
+		}
+		local_lock_irqsave(&c->cpu->lock, flags);
+	}
+	m = pc->alloc;
+	obj = m->objs[--m->count];
+	gus_cache_count(c, GUS_ALLOC_SLOW);
+	local_unlock_irqrestore(&c->cpu->lock, flags);
+	return obj;
+}
+
+/**
+ * gus_cache_alloc() - allocate an object.
+ * @c: the cache.
+ * @gfp: GFP flags: GFP_KERNEL may sleep to get pages, GFP_ATOMIC and
+ *       GFP_NOWAIT do not, __GFP_ZERO zeroes the object.
+ *
+ * Context: any context @gfp allows; GFP_ATOMIC from hardirq.
+ * Return: the object, or NULL if no page could be had.
+ */
+void *gus_cache_alloc(struct gus_cache *c, gfp_t gfp)
+{
+	unsigned long flags;
+	struct gus_mag *m;
+	void *obj;
+
+	might_alloc(gfp);
+	local_lock_irqsave(&c->cpu->lock, flags);
+	m = this_cpu_ptr(c->cpu)->alloc;
+	if (likely(m->count)) {
+		obj = m->objs[--m->count];
+		gus_cache_count(c, GUS_ALLOC_FAST);
+		local_unlock_irqrestore(&c->cpu->lock, flags);
+	} else {
+		obj = gus_alloc_slow(c, gfp, flags);
+	}
+	if (obj && (gfp & __GFP_ZERO))
+		memset(obj, 0, c->object_size);
+	return obj;
+}
+EXPORT_SYMBOL_GPL(gus_cache_alloc);
+
+/* ---- free ----------------------------------------------------------- */
+
+/* The free magazine is full: make room.  Context: local lock held. */
+static void gus_free_slow(struct gus_cache *c, struct gus_cpu *pc)
+{
+	struct gus_mag *empty;
+
+	gus_cache_count(c, GUS_FREE_SLOW);
+	if (!gus_cache_is_smr(c) && !pc->alloc->count) {
+		swap(pc->alloc, pc->free);
+		gus_cache_count(c, GUS_MAG_SWAP);
+		return;
+	}
+	empty = gus_mag_get_empty(c);
+	if (empty) {
+		gus_queue_full(c, pc->free);
+		pc->free = empty;
+		return;
+	}
+	/* No memory for a magazine: ordinary objects go to their slabs. */
+	if (!gus_cache_is_smr(c)) {
+		gus_mag_drain(c, pc->free);
+		return;
+	}
+	/*
+	 * An SMR magazine cannot be emptied before its stamp: wait for it,
+	 * unless waiting could never end (this CPU reads the domain).
+	 */
+	if (gus_in_section(c->domain)) {
+		gus_cache_report(c, NULL, "no memory for a magazine inside a read section");
+		return;
+	}
+	pc->free->stamp = gus_advance(c->domain);
+	while (!gus_poll(c->domain, pc->free->stamp))
+		cpu_relax();
+	gus_mag_drain(c, pc->free);
+}
+
+/**
+ * gus_cache_free() - free an object.
+ * @c: the cache it came from.
+ * @obj: the object, or NULL.
+ *
+ * In an SMR cache the object is reused only after every GUS section that
+ * could see it has ended; until then it keeps its contents.
+ *
+ * Context: any context, including hardirq.
+ */
+void gus_cache_free(struct gus_cache *c, void *obj)
+{
+	struct gus_cpu *pc;
+	unsigned long flags;
+	struct gus_mag *m;
+
+	if (unlikely(!obj))
+		return;
+	local_lock_irqsave(&c->cpu->lock, flags);
+	pc = this_cpu_ptr(c->cpu);
+	m = pc->free;
+	if (likely(m->count < m->size)) {
+		gus_cache_count(c, GUS_FREE_FAST);
+	} else {
+		gus_free_slow(c, pc);
+		m = pc->free;
+		if (unlikely(m->count == m->size)) {	/* the last resort failed */
+			local_unlock_irqrestore(&c->cpu->lock, flags);
+			return;
+		}
+	}
+	m->objs[m->count++] = obj;
+	local_unlock_irqrestore(&c->cpu->lock, flags);
+}
+EXPORT_SYMBOL_GPL(gus_cache_free);
+
+/**
+ * gus_cache_alloc_bulk() - allocate @n objects.
+ * @c: the cache.
+ * @gfp: as for gus_cache_alloc().
+ * @n: how many.
+ * @p: where to store them.
+ *
+ * Context: as for gus_cache_alloc().
+ * Return: @n, or 0 (and nothing allocated) if memory ran out.
+ */
+int gus_cache_alloc_bulk(struct gus_cache *c, gfp_t gfp, size_t n, void **p)
+{
+	unsigned long flags;
+	struct gus_mag *m;
+	size_t i = 0;
+
+	local_lock_irqsave(&c->cpu->lock, flags);
+	m = this_cpu_ptr(c->cpu)->alloc;
+	while (i < n && m->count) {
+		p[i++] = m->objs[--m->count];
+		gus_cache_count(c, GUS_ALLOC_FAST);
+	}
+	local_unlock_irqrestore(&c->cpu->lock, flags);
+	if (gfp & __GFP_ZERO) {
+		size_t j;
+
+		for (j = 0; j < i; j++)
+			memset(p[j], 0, c->object_size);
+	}
+	for (; i < n; i++) {
+		p[i] = gus_cache_alloc(c, gfp);
+		if (!p[i]) {
+			gus_cache_free_bulk(c, i, p);
+			return 0;
+		}
+	}
+	return n;
+}
+EXPORT_SYMBOL_GPL(gus_cache_alloc_bulk);
+
+/**
+ * gus_cache_free_bulk() - free @n objects.
+ * @c: the cache.
+ * @n: how many.
+ * @p: the objects (NULL entries are skipped).
+ *
+ * Context: any context.
+ */
+void gus_cache_free_bulk(struct gus_cache *c, size_t n, void **p)
+{
+	unsigned long flags;
+	struct gus_mag *m;
+	size_t i = 0;
+
+	local_lock_irqsave(&c->cpu->lock, flags);
+	m = this_cpu_ptr(c->cpu)->free;
+	for (; i < n && m->count < m->size; i++) {
+		if (p[i]) {
+			m->objs[m->count++] = p[i];
+			gus_cache_count(c, GUS_FREE_FAST);
+		}
+	}
+	local_unlock_irqrestore(&c->cpu->lock, flags);
+	for (; i < n; i++)
+		gus_cache_free(c, p[i]);
+}
+EXPORT_SYMBOL_GPL(gus_cache_free_bulk);
+
+/* ---- shrinking, hotplug, teardown ----------------------------------- */
+
+/*
+ * Empty @cpu's magazines into the queue and the depot.  The caller keeps
+ * everyone else off them: the local lock for this CPU, or @cpu is dead,
+ * or the cache is being destroyed.
+ */
+static void gus_flush_mags(struct gus_cache *c, struct gus_cpu *pc, gfp_t gfp)
+{
+	struct gus_mag *empty;
+
+	gus_mag_drain(c, pc->alloc);
+	if (!pc->free->count)
+		return;
+	if (!gus_cache_is_smr(c)) {
+		gus_mag_drain(c, pc->free);
+		return;
+	}
+	empty = gus_mag_alloc(c, gfp);
+	if (!empty)
+		empty = gus_mag_get_empty(c);
+	if (empty) {
+		gus_queue_full(c, pc->free);
+		pc->free = empty;
+	}
+}
+
+static void gus_flush_local(void *arg)
+{
+	struct gus_cache *c = arg;
+	unsigned long flags;
+
+	local_lock_irqsave(&c->cpu->lock, flags);
+	gus_flush_mags(c, this_cpu_ptr(c->cpu), GFP_ATOMIC | __GFP_NOWARN);
+	local_unlock_irqrestore(&c->cpu->lock, flags);
+}
+
+/**
+ * gus_cache_reclaim() - move reusable queued magazines into the depot.
+ * @c: the cache.
+ * @wait: SMR: wait until every queued stamp is reached (may sleep).
+ *
+ * Context: any context if !@wait; process context otherwise.
+ * Return: the number of magazines drained.
+ */
+unsigned long gus_cache_reclaim(struct gus_cache *c, bool wait)
+{
+	bool smr = gus_cache_is_smr(c);
+	unsigned long n = 0;
+	struct gus_mag *m;
+	void *it;
+
+	if (smr && wait)
+		gus_synchronize(c->domain);	/* every stamp so far is reached */
+	while (!gus_ring_pop_if(c->full, &it, smr ? gus_mag_reached : NULL, c->domain)) {
+		gus_mag_drain(c, it);
+		gus_mag_put_empty(c, it);
+		n++;
+	}
+	while (smr && (m = gus_overflow_take(c, false))) {
+		gus_mag_drain(c, m);
+		gus_mag_put_empty(c, m);
+		n++;
+	}
+	return n;
+}
+
+GUS_EXPORT_INTERNAL(gus_cache_reclaim);
+
+/**
+ * gus_cache_shrink() - give back every page the cache can spare now.
+ * @c: the cache.
+ *
+ * Flushes every CPU's magazines, drains the queued magazines whose
+ * objects are reusable (for SMR caches: whose stamps are reached), and
+ * returns all empty slabs to the page allocator.
+ *
+ * Context: process context; may sleep.
+ */
+void gus_cache_shrink(struct gus_cache *c)
+{
+	might_sleep();
+	on_each_cpu(gus_flush_local, c, 1);
+	gus_cache_reclaim(c, false);
+	gus_depot_shrink(c, ULONG_MAX);
+}
+EXPORT_SYMBOL_GPL(gus_cache_shrink);
+
+static int gus_cpu_dead(unsigned int cpu, struct hlist_node *node)
+{
+	struct gus_cache *c = hlist_entry(node, struct gus_cache, cpuhp);
+
+	gus_flush_mags(c, per_cpu_ptr(c->cpu, cpu), GFP_KERNEL);
+	return 0;
+}
+
+/* ---- creation and destruction --------------------------------------- */
+
+static unsigned int gus_mag_size_for(unsigned int size)
+{
+	if (size <= 128)
+		return 64;
+	if (size <= 512)
+		return 32;
+	if (size <= 2048)
+		return 16;
+	return 8;
+}
+
+/*
+ * Object size, slab order and layout: the smallest order (up to
+ * GUS_MAX_ORDER) that holds at least 8 objects and wastes at most 1/8.
+ */
+static void gus_cache_geometry(struct gus_cache *c)
+{
+	unsigned int order, objects, hdr;
+	unsigned long bytes;
+
+	c->size = ALIGN(c->object_size, c->align);
+	for (order = 0; order <= GUS_MAX_ORDER; order++) {
+		bytes = PAGE_SIZE << order;
+		objects = (bytes - sizeof(struct gus_slab)) / c->size;
+		hdr = ALIGN(struct_size_t(struct gus_slab, free, BITS_TO_LONGS(objects)),
+			    c->align);
+		objects = (bytes - hdr) / c->size;
+		c->order = order;
+		c->objects = objects;
+		c->offset = hdr;
+		if (objects >= 8 && (bytes - hdr - objects * c->size) * 8 <= bytes)
+			break;
+		if (order == GUS_MAX_ORDER)
+			break;
+	}
+	c->mag_size = gus_mag_size_for(c->size);
+}
+
+static bool gus_cache_args_ok(const char *name, unsigned int size,
+			      unsigned int align, unsigned int flags)
+{
+	if (!name || !*name || strlen(name) >= sizeof_field(struct gus_cache, name) ||
+	    strchr(name, '/')) {
+		pr_err("gusslab: invalid cache name '%s' (1..%zu bytes, no '/')\n",
+		       name ?: "(null)", sizeof_field(struct gus_cache, name) - 1);
+		return false;
+	}
+	if (!size || size > GUS_MAX_SIZE) {
+		pr_err("gusslab: cache %s: size %u is not in 1..%lu\n",
+		       name, size, GUS_MAX_SIZE);
+		return false;
+	}
+	if (align && (!is_power_of_2(align) || align > PAGE_SIZE)) {
+		pr_err("gusslab: cache %s: alignment %u is not a power of two up to %lu\n",
+		       name, align, PAGE_SIZE);
+		return false;
+	}
+	if (flags & ~GUS_CACHE_FLAGS) {
+		pr_err("gusslab: cache %s: unknown flags %#x\n", name, flags & ~GUS_CACHE_FLAGS);
+		return false;
+	}
+	return true;
+}
+
+static struct gus_cache *gus_cache_find_locked(const char *name)
+{
+	struct gus_cache *c;
+
+	lockdep_assert_held(&gus_caches_lock);
+	list_for_each_entry(c, &gus_caches, list)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+/* Free what gus_cache_create() set up; the depot must hold no object. */
+static void gus_cache_free_parts(struct gus_cache *c)
+{
+	struct gus_cpu *pc;
+	void *m;
+	int cpu;
+
+	if (c->cpu) {
+		for_each_possible_cpu(cpu) {
+			pc = per_cpu_ptr(c->cpu, cpu);
+			kfree(pc->alloc);
+			kfree(pc->free);
+		}
+	}
+	while (c->full && !gus_ring_pop(c->full, &m))
+		kfree(m);
+	while (c->empty && !gus_ring_pop(c->empty, &m))
+		kfree(m);
+	gus_ring_destroy(c->full);
+	gus_ring_destroy(c->empty);
+	gus_depot_exit(c);
+	free_percpu(c->cpu);
+	gus_domain_destroy(c->domain);
+	kfree(c);
+}
+
+static int gus_cache_init_parts(struct gus_cache *c)
+{
+	unsigned int cap = roundup_pow_of_two(max(4 * num_possible_cpus(), 16U));
+	struct gus_cpu *pc;
+	int cpu;
+
+	c->cpu = alloc_percpu(struct gus_cpu);
+	if (!c->cpu)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		pc = per_cpu_ptr(c->cpu, cpu);
+		local_lock_init(&pc->lock);
+		pc->alloc = gus_mag_alloc(c, GFP_KERNEL);
+		pc->free = gus_mag_alloc(c, GFP_KERNEL);
+		if (!pc->alloc || !pc->free)
+			return -ENOMEM;
+	}
+	c->full = gus_ring_create(cap, GFP_KERNEL);
+	c->empty = gus_ring_create(cap, GFP_KERNEL);
+	if (!c->full || !c->empty)
+		return -ENOMEM;
+	if (gus_cache_is_smr(c)) {
+		c->domain = gus_domain_create(c->name, 0);
+		if (!c->domain)
+			return -EINVAL;
+	}
+	return gus_depot_init(c);
+}
+
+/**
+ * gus_cache_create() - create a cache.
+ * @name: a unique name of at most 31 bytes, without '/'.
+ * @size: object size, 1 to PAGE_SIZE bytes.
+ * @align: required alignment (a power of two) or 0; objects are at least
+ *         pointer-aligned, and cache-line aligned with
+ *         GUS_CACHE_HWCACHE_ALIGN.
+ * @flags: GUS_CACHE_SMR, GUS_CACHE_HWCACHE_ALIGN.
+ * @ctor: run once on each object when its slab is created (objects are
+ *        type-stable: it does not run again on reuse), or NULL.
+ *
+ * An SMR cache gets its own GUS domain, named @name, for its readers:
+ * gus_cache_domain().
+ *
+ * Context: process context; may sleep.
+ * Return: the cache, or NULL (with the reason logged) for an invalid or
+ * duplicate argument or when memory runs out.
+ */
+struct gus_cache *gus_cache_create(const char *name, unsigned int size,
+				   unsigned int align, unsigned int flags,
+				   void (*ctor)(void *))
+{
+	struct gus_cache *c;
+
+	if (!gus_cache_args_ok(name, size, align, flags))
+		return NULL;
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return NULL;
+	strscpy(c->name, name, sizeof(c->name));
+	c->object_size = size;
+	c->flags = flags;
+	c->ctor = ctor;
+	c->align = max_t(unsigned int, align, sizeof(void *));
+	if (flags & GUS_CACHE_HWCACHE_ALIGN)
+		c->align = max_t(unsigned int, c->align, cache_line_size());
+	spin_lock_init(&c->overflow_lock);
+	INIT_LIST_HEAD(&c->overflow);
+	gus_cache_geometry(c);
+
+	mutex_lock(&gus_caches_lock);
+	if (gus_cache_find_locked(name)) {
+		mutex_unlock(&gus_caches_lock);
+		pr_err("gusslab: cache %s already exists\n", name);
+		kfree(c);
+		return NULL;
+	}
+	if (gus_cache_init_parts(c)) {
+		mutex_unlock(&gus_caches_lock);
+		pr_err("gusslab: cache %s: cannot set up (out of memory?)\n", name);
+		gus_cache_free_parts(c);
+		return NULL;
+	}
+	list_add_tail(&c->list, &gus_caches);
+	gus_cache_debugfs_add(c);
+	cpuhp_state_add_instance_nocalls(gus_cpuhp_state, &c->cpuhp);
+	mutex_unlock(&gus_caches_lock);
+	return c;
+}
+EXPORT_SYMBOL_GPL(gus_cache_create);
+
+/**
+ * gus_cache_destroy() - destroy a cache.
+ * @c: the cache, or NULL.
+ *
+ * Every magazine is drained (SMR: after waiting for its stamp) and every
+ * page freed.  Objects still allocated are a caller bug: they are counted
+ * and the first few named, and the cache with all its pages is left in
+ * place (unlisted) rather than freed under a user.
+ *
+ * Context: process context; may sleep.  Nobody may use @c concurrently.
+ */
+void gus_cache_destroy(struct gus_cache *c)
+{
+	unsigned long live;
+	int cpu;
+
+	if (!c)
+		return;
+	might_sleep();
+	mutex_lock(&gus_caches_lock);
+	cpuhp_state_remove_instance_nocalls(gus_cpuhp_state, &c->cpuhp);
+	list_del(&c->list);
+	gus_cache_debugfs_remove(c);
+	mutex_unlock(&gus_caches_lock);
+
+	for_each_possible_cpu(cpu)
+		gus_flush_mags(c, per_cpu_ptr(c->cpu, cpu), GFP_KERNEL);
+	gus_cache_reclaim(c, true);
+	live = gus_depot_live(c);
+	if (live) {
+		gus_cache_report(c, NULL, "destroyed with objects still allocated");
+		pr_err("gusslab %s: %lu objects still allocated; the cache and its pages are kept\n",
+		       c->name, live);
+		gus_depot_report_leaks(c, 8);
+		return;
+	}
+	gus_cache_free_parts(c);
+}
+EXPORT_SYMBOL_GPL(gus_cache_destroy);
+
+/**
+ * gus_cache_domain() - the GUS domain of an SMR cache.
+ * @c: the cache.
+ *
+ * Readers of objects from @c bracket their accesses with gus_enter() and
+ * gus_exit() on this domain.
+ *
+ * Context: any context.
+ * Return: the domain, or NULL if @c is not an SMR cache.
+ */
+struct gus_domain *gus_cache_domain(struct gus_cache *c)
+{
+	return c->domain;
+}
+EXPORT_SYMBOL_GPL(gus_cache_domain);
+
+int gus_caches_init(void)
+{
+	int ret;
+
+	ret = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN, "gusslab:dead",
+				      NULL, gus_cpu_dead);
+	if (ret < 0)
+		return ret;
+	gus_cpuhp_state = ret;
+	return 0;
+}
+
+void gus_caches_exit(void)
+{
+	cpuhp_remove_multi_state(gus_cpuhp_state);
+}

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internal layout of a gusslab cache, shared by the slab/ files and the tests.
+ * slab/cache.c explains the layers and the lock order.
+ */
+#ifndef _GUS_CACHE_H
+#define _GUS_CACHE_H
+
+#include <linux/cpuhotplug.h>
+#include <linux/list.h>
+#include <linux/local_lock.h>
+#include <linux/spinlock.h>
+#include <gusslab.h>
+
+#include "ring.h"
+
+#define GUS_SLAB_MAGIC		0x67757373UL	/* "guss" */
+#define GUS_MAX_SIZE		PAGE_SIZE	/* largest object */
+#define GUS_MAX_ORDER		3		/* largest slab: 8 pages */
+
+/* A magazine: a stack of object pointers. */
+struct gus_mag {
+	unsigned int count;
+	unsigned int size;
+	unsigned long stamp;		/* SMR: goal taken when it filled */
+	struct list_head node;		/* on the overflow list */
+	void *objs[];
+};
+
+/*
+ * A slab: 2^order naturally aligned pages, this header first, then the
+ * objects.  A set bit in free[] marks a free object; nothing is kept
+ * inside free objects.
+ */
+struct gus_slab {
+	unsigned long magic;		/* GUS_SLAB_MAGIC; word-sized for READ_ONCE_NOCHECK */
+	unsigned int inuse;		/* objects not free in this slab */
+	int node;
+	struct gus_cache *cache;
+	struct list_head list;		/* on its node's partial/full/empty */
+	unsigned long free[];
+};
+
+/* Per-node slab lists. */
+struct gus_node {
+	spinlock_t lock;		/* protects the lists and counts */
+	struct list_head partial, full, empty;
+	unsigned long nr_slabs, nr_empty, nr_free;
+};
+
+enum gus_cache_event {
+	GUS_ALLOC_FAST,		/* allocations served by the alloc magazine */
+	GUS_ALLOC_SLOW,		/* allocations that refilled it */
+	GUS_FREE_FAST,		/* frees that went to the free magazine */
+	GUS_FREE_SLOW,		/* frees that had to move a magazine */
+	GUS_MAG_SWAP,		/* alloc and free magazines swapped */
+	GUS_RING_PUSH,		/* full magazines pushed to the ring */
+	GUS_RING_POP,		/* full magazines taken from the ring */
+	GUS_RING_FULL,		/* pushes refused: ring full */
+	GUS_RING_EMPTY,		/* pops that found the ring empty */
+	GUS_SMR_NOT_READY,	/* pops refused: head stamp not reached */
+	GUS_DEPOT_REFILL,	/* alloc magazines filled from slabs */
+	GUS_DEPOT_DRAIN,	/* magazines emptied into slabs */
+	GUS_SLAB_ALLOC,		/* slabs taken from the page allocator */
+	GUS_SLAB_FREE,		/* slabs given back */
+	GUS_ALLOC_FAILED,	/* allocations that returned NULL */
+	GUS_BAD_FREE,		/* frees refused: not an object of the cache */
+	GUS_NR_CACHE_EVENTS
+};
+
+struct gus_cpu {
+	local_lock_t lock;		/* protects this CPU's magazines */
+	struct gus_mag *alloc;		/* objects ready to hand out */
+	struct gus_mag *free;		/* objects freed on this CPU */
+	unsigned long ev[GUS_NR_CACHE_EVENTS];
+};
+
+struct gus_cache {
+	struct gus_cpu __percpu *cpu;
+	unsigned int size;		/* object size, aligned */
+	unsigned int object_size;	/* as requested */
+	unsigned int align;
+	unsigned int flags;
+	unsigned int order;		/* slab = PAGE_SIZE << order */
+	unsigned int objects;		/* objects per slab */
+	unsigned int offset;		/* first object from the slab start */
+	unsigned int mag_size;		/* objects per magazine */
+	void (*ctor)(void *obj);
+	struct gus_domain *domain;	/* SMR caches only */
+	struct gus_ring *full;		/* full magazines, FIFO */
+	struct gus_ring *empty;		/* spare empty magazines */
+	spinlock_t overflow_lock;	/* protects overflow */
+	struct list_head overflow;	/* SMR magazines the ring had no room for */
+	struct gus_node **nodes;	/* [nr_node_ids] */
+	struct hlist_node cpuhp;	/* on the CPU-dead state */
+	struct list_head list;		/* on gus_caches */
+	struct dentry *dir;
+	char name[32];
+};
+
+static inline bool gus_cache_is_smr(const struct gus_cache *c)
+{
+	return c->flags & GUS_CACHE_SMR;
+}
+
+static inline void gus_cache_count(struct gus_cache *c, enum gus_cache_event e)
+{
+	this_cpu_inc(c->cpu->ev[e]);
+}
+
+/* slab/slab.c: the depot. */
+extern atomic_t gus_fail_slab_allocs;
+int gus_depot_init(struct gus_cache *c);
+void gus_depot_exit(struct gus_cache *c);
+struct gus_slab *gus_obj_to_slab(struct gus_cache *c, const void *obj);
+unsigned int gus_depot_get(struct gus_cache *c, int node, void **objs,
+			   unsigned int n);
+bool gus_depot_grow(struct gus_cache *c, int node, gfp_t gfp);
+void gus_depot_put(struct gus_cache *c, void **objs, unsigned int n);
+unsigned long gus_depot_shrink(struct gus_cache *c, unsigned long max);
+unsigned long gus_depot_live(struct gus_cache *c);
+void gus_depot_totals(struct gus_cache *c, unsigned long *slabs,
+		      unsigned long *free);
+void gus_depot_report_leaks(struct gus_cache *c, unsigned int max);
+
+/* slab/magazine.c: magazines and the spare pool. */
+struct gus_mag *gus_mag_alloc(struct gus_cache *c, gfp_t gfp);
+struct gus_mag *gus_mag_get_empty(struct gus_cache *c);
+void gus_mag_put_empty(struct gus_cache *c, struct gus_mag *m);
+void gus_mag_drain(struct gus_cache *c, struct gus_mag *m);
+
+/* slab/cache.c */
+void gus_cache_report(struct gus_cache *c, const void *obj, const char *what);
+extern struct mutex gus_caches_lock;
+extern struct list_head gus_caches;
+int gus_caches_init(void);
+void gus_caches_exit(void);
+unsigned long gus_cache_reclaim(struct gus_cache *c, bool wait);
+unsigned long gus_cache_event_sum(struct gus_cache *c, enum gus_cache_event e);
+
+/* slab/shrinker.c and slab/debugfs.c */
+int gus_shrinker_init(void);
+void gus_shrinker_exit(void);
+void gus_cache_debugfs_add(struct gus_cache *c);
+void gus_cache_debugfs_remove(struct gus_cache *c);
+int gus_cache_debugfs_init(void);
+
+#endif /* _GUS_CACHE_H */

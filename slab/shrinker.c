@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One shrinker for all gusslab caches: under memory pressure it drains
+ * queued magazines whose objects are reusable (SMR: stamps reached) into
+ * the depot and returns empty slabs to the page allocator.  It never
+ * waits for a GUS goal and never touches per-CPU magazines.
+ */
+#include <linux/mutex.h>
+
+#include <gusslab_compat.h>
+#include "cache.h"
+
+static struct shrinker *gus_shrinker;
+
+/* Objects the shrinker could give back from @c right now, roughly. */
+static unsigned long gus_cache_freeable(struct gus_cache *c)
+{
+	unsigned long n = gus_ring_count(c->full) * c->mag_size;
+	int node;
+
+	for_each_node(node)
+		n += READ_ONCE(c->nodes[node]->nr_empty) * c->objects;
+	return n;
+}
+
+static unsigned long gus_shrink_count(struct shrinker *s, struct shrink_control *sc)
+{
+	unsigned long n = 0;
+	struct gus_cache *c;
+
+	if (!mutex_trylock(&gus_caches_lock))
+		return 0;
+	list_for_each_entry(c, &gus_caches, list)
+		n += gus_cache_freeable(c);
+	mutex_unlock(&gus_caches_lock);
+	return n ?: SHRINK_EMPTY;
+}
+
+static unsigned long gus_shrink_scan(struct shrinker *s, struct shrink_control *sc)
+{
+	unsigned long freed = 0;
+	struct gus_cache *c;
+
+	if (!mutex_trylock(&gus_caches_lock))
+		return SHRINK_STOP;
+	list_for_each_entry(c, &gus_caches, list) {
+		gus_cache_reclaim(c, false);
+		freed += gus_depot_shrink(c, ULONG_MAX) * c->objects;
+		if (freed >= sc->nr_to_scan)
+			break;
+	}
+	mutex_unlock(&gus_caches_lock);
+	return freed ?: SHRINK_STOP;
+}
+
+int gus_shrinker_init(void)
+{
+	gus_shrinker = gus_shrinker_create(gus_shrink_count, gus_shrink_scan, "gusslab");
+	return gus_shrinker ? 0 : -ENOMEM;
+}
+
+void gus_shrinker_exit(void)
+{
+	gus_shrinker_destroy(gus_shrinker);
+}

@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The depot: slab pages behind the magazines.
+ *
+ * A slab is a naturally aligned block of 2^order pages from the page
+ * allocator.  It starts with a struct gus_slab header (magic, cache, node,
+ * in-use count, and a bitmap with one set bit per free object), then the
+ * objects at c->offset, c->size apart.  An object finds its slab by masking
+ * its address with the slab size; a pointer is ours only if that header
+ * carries our magic and cache and the offset falls on an object start.
+ * No metadata lives inside free objects, so a use-after-free write cannot
+ * redirect the allocator, and SMR readers see freed objects untouched.
+ *
+ * Each NUMA node has partial, full and empty lists under its own lock.
+ * New slabs come from the node asked for (the local one); a freed object
+ * goes back to its own slab, whatever node frees it.  Empty slabs stay
+ * until gus_depot_shrink() returns them to the page allocator.
+ *
+ * Locking: node->lock is the innermost lock of gusslab; it is taken with
+ * interrupts disabled because frees may come from hardirq context.
+ */
+#include <linux/bitmap.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include <gusslab_compat.h>
+#include "cache.h"
+
+/* Test hook: the next this-many slab allocations fail as if out of memory. */
+atomic_t gus_fail_slab_allocs = ATOMIC_INIT(0);
+GUS_EXPORT_INTERNAL(gus_fail_slab_allocs);
+
+static inline unsigned long gus_slab_bytes(struct gus_cache *c)
+{
+	return PAGE_SIZE << c->order;
+}
+
+static inline void *gus_slab_obj(struct gus_cache *c, struct gus_slab *s,
+				 unsigned int idx)
+{
+	return (char *)s + c->offset + idx * c->size;
+}
+
+static inline unsigned int gus_slab_idx(struct gus_cache *c, struct gus_slab *s,
+					const void *obj)
+{
+	return ((unsigned long)obj - (unsigned long)s - c->offset) / c->size;
+}
+
+/**
+ * gus_obj_to_slab() - the slab of @obj, if @obj is an object of @c.
+ * @c: the cache.
+ * @obj: any pointer.
+ *
+ * Return: the slab, or NULL if @obj is not the start of an object in a
+ * slab of @c.
+ */
+struct gus_slab *gus_obj_to_slab(struct gus_cache *c, const void *obj)
+{
+	unsigned long a = (unsigned long)obj, off;
+	struct gus_slab *s;
+
+	if (!virt_addr_valid(obj))
+		return NULL;
+	s = (struct gus_slab *)(a & ~(gus_slab_bytes(c) - 1));
+	if (!virt_addr_valid(s))
+		return NULL;
+	/* Possibly another allocator's memory: read it without KASAN checks. */
+	if (READ_ONCE_NOCHECK(s->magic) != GUS_SLAB_MAGIC ||
+	    READ_ONCE_NOCHECK(s->cache) != c)
+		return NULL;
+	off = a - (unsigned long)s;
+	if (off < c->offset || (off - c->offset) % c->size ||
+	    (off - c->offset) / c->size >= c->objects)
+		return NULL;
+	return s;
+}
+
+GUS_EXPORT_INTERNAL(gus_obj_to_slab);
+
+static struct gus_node *gus_node_of(struct gus_cache *c, int node)
+{
+	return c->nodes[node];
+}
+
+/* Take up to @n free objects from @s.  Context: node lock held. */
+static unsigned int gus_slab_take(struct gus_cache *c, struct gus_node *gn,
+				  struct gus_slab *s, void **objs, unsigned int n)
+{
+	unsigned int idx, got = 0;
+
+	for_each_set_bit(idx, s->free, c->objects) {
+		if (got == n)
+			break;
+		__clear_bit(idx, s->free);
+		objs[got++] = gus_slab_obj(c, s, idx);
+	}
+	if (!s->inuse)
+		gn->nr_empty--;
+	s->inuse += got;
+	gn->nr_free -= got;
+	list_move(&s->list, s->inuse == c->objects ? &gn->full : &gn->partial);
+	return got;
+}
+
+/**
+ * gus_depot_get() - take free objects from a node's slabs.
+ * @c: the cache.
+ * @node: the node.
+ * @objs: where to store them.
+ * @n: how many are wanted.
+ *
+ * Partial slabs are used before empty ones, so empty slabs can go back to
+ * the page allocator.
+ *
+ * Context: any context.
+ * Return: the number of objects stored, 0 if the node has none free.
+ */
+unsigned int gus_depot_get(struct gus_cache *c, int node, void **objs,
+			   unsigned int n)
+{
+	struct gus_node *gn = gus_node_of(c, node);
+	unsigned int got = 0;
+	struct gus_slab *s;
+	unsigned long flags;
+
+	spin_lock_irqsave(&gn->lock, flags);
+	while (got < n) {
+		s = list_first_entry_or_null(&gn->partial, struct gus_slab, list);
+		if (!s)
+			s = list_first_entry_or_null(&gn->empty, struct gus_slab, list);
+		if (!s)
+			break;
+		got += gus_slab_take(c, gn, s, objs + got, n - got);
+	}
+	spin_unlock_irqrestore(&gn->lock, flags);
+	return got;
+}
+
+/**
+ * gus_depot_grow() - add one new slab to a node.
+ * @c: the cache.
+ * @node: the node to allocate on.
+ * @gfp: the caller's allocation flags.
+ *
+ * The constructor runs here, once per object, before any object of the
+ * slab can be handed out.
+ *
+ * Context: as @gfp allows; no gusslab lock held.
+ * Return: true if a slab was added.
+ */
+bool gus_depot_grow(struct gus_cache *c, int node, gfp_t gfp)
+{
+	struct gus_node *gn;
+	struct gus_slab *s;
+	struct page *page;
+	unsigned long flags;
+	unsigned int i;
+
+	if (atomic_add_unless(&gus_fail_slab_allocs, -1, 0))
+		return false;
+	page = alloc_pages_node(node, gfp & ~__GFP_ZERO, c->order);
+	if (!page)
+		return false;
+	s = page_address(page);
+	s->magic = GUS_SLAB_MAGIC;
+	s->cache = c;
+	s->node = page_to_nid(page);
+	s->inuse = 0;
+	bitmap_fill(s->free, c->objects);
+	if (c->ctor) {
+		for (i = 0; i < c->objects; i++)
+			c->ctor(gus_slab_obj(c, s, i));
+	}
+	gn = gus_node_of(c, s->node);
+	spin_lock_irqsave(&gn->lock, flags);
+	list_add(&s->list, &gn->empty);
+	gn->nr_slabs++;
+	gn->nr_empty++;
+	gn->nr_free += c->objects;
+	spin_unlock_irqrestore(&gn->lock, flags);
+	gus_cache_count(c, GUS_SLAB_ALLOC);
+	return true;
+}
+
+/* Give one object back to its slab.  Context: the slab's node lock held. */
+static void gus_slab_put(struct gus_cache *c, struct gus_node *gn,
+			 struct gus_slab *s, void *obj)
+{
+	unsigned int idx = gus_slab_idx(c, s, obj);
+
+	if (__test_and_set_bit(idx, s->free)) {
+		gus_cache_report(c, obj, "double free");
+		return;
+	}
+	gn->nr_free++;
+	if (s->inuse-- == c->objects)
+		list_move(&s->list, &gn->partial);
+	if (!s->inuse) {
+		list_move(&s->list, &gn->empty);
+		gn->nr_empty++;
+	}
+}
+
+/**
+ * gus_depot_put() - give objects back to their slabs.
+ * @c: the cache.
+ * @objs: the objects.
+ * @n: how many.
+ *
+ * Pointers that are not objects of @c, and objects that are already free,
+ * are reported and skipped.
+ *
+ * Context: any context.
+ */
+void gus_depot_put(struct gus_cache *c, void **objs, unsigned int n)
+{
+	struct gus_node *gn = NULL, *want;
+	unsigned long flags = 0;
+	struct gus_slab *s;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		s = gus_obj_to_slab(c, objs[i]);
+		if (!s) {
+			gus_cache_report(c, objs[i], "free of a pointer that is not an object of this cache");
+			continue;
+		}
+		want = gus_node_of(c, s->node);
+		if (want != gn) {
+			if (gn)
+				spin_unlock_irqrestore(&gn->lock, flags);
+			gn = want;
+			spin_lock_irqsave(&gn->lock, flags);
+		}
+		gus_slab_put(c, gn, s, objs[i]);
+	}
+	if (gn)
+		spin_unlock_irqrestore(&gn->lock, flags);
+}
+
+/**
+ * gus_depot_shrink() - return empty slabs to the page allocator.
+ * @c: the cache.
+ * @max: at most this many slabs.
+ *
+ * Context: any context.
+ * Return: the number of slabs freed.
+ */
+unsigned long gus_depot_shrink(struct gus_cache *c, unsigned long max)
+{
+	struct gus_slab *s, *tmp;
+	unsigned long flags, n = 0;
+	struct gus_node *gn;
+	LIST_HEAD(victims);
+	int node;
+
+	for_each_node(node) {
+		gn = gus_node_of(c, node);
+		if (!gn)		/* a depot that failed to initialise */
+			continue;
+		spin_lock_irqsave(&gn->lock, flags);
+		while (n < max && (s = list_first_entry_or_null(&gn->empty,
+							       struct gus_slab, list))) {
+			list_move(&s->list, &victims);
+			gn->nr_slabs--;
+			gn->nr_empty--;
+			gn->nr_free -= c->objects;
+			n++;
+		}
+		spin_unlock_irqrestore(&gn->lock, flags);
+	}
+	list_for_each_entry_safe(s, tmp, &victims, list) {
+		s->magic = 0;
+		__free_pages(virt_to_page(s), c->order);
+		gus_cache_count(c, GUS_SLAB_FREE);
+	}
+	return n;
+}
+
+/**
+ * gus_depot_totals() - slabs and free objects over all nodes.
+ * @c: the cache.
+ * @slabs: set to the number of slabs.
+ * @free: set to the number of objects free in them.
+ *
+ * Context: any context; a snapshot.
+ */
+void gus_depot_totals(struct gus_cache *c, unsigned long *slabs,
+		      unsigned long *free)
+{
+	struct gus_node *gn;
+	int node;
+
+	*slabs = 0;
+	*free = 0;
+	for_each_node(node) {
+		gn = gus_node_of(c, node);
+		*slabs += READ_ONCE(gn->nr_slabs);
+		*free += READ_ONCE(gn->nr_free);
+	}
+}
+
+GUS_EXPORT_INTERNAL(gus_depot_totals);
+
+/* Objects not free in any slab: held by users, magazines or the ring. */
+unsigned long gus_depot_live(struct gus_cache *c)
+{
+	unsigned long slabs, free;
+
+	gus_depot_totals(c, &slabs, &free);
+	return slabs * c->objects - free;
+}
+
+GUS_EXPORT_INTERNAL(gus_depot_live);
+
+/**
+ * gus_depot_report_leaks() - name the first objects still allocated.
+ * @c: the cache, with every magazine drained.
+ * @max: how many to name.
+ *
+ * Context: process context.
+ */
+void gus_depot_report_leaks(struct gus_cache *c, unsigned int max)
+{
+	struct list_head *lists[2];
+	unsigned long flags;
+	struct gus_node *gn;
+	struct gus_slab *s;
+	unsigned int idx, l;
+	int node;
+
+	for_each_node(node) {
+		gn = gus_node_of(c, node);
+		lists[0] = &gn->partial;
+		lists[1] = &gn->full;
+		spin_lock_irqsave(&gn->lock, flags);
+		for (l = 0; l < 2; l++) {
+			list_for_each_entry(s, lists[l], list) {
+				for_each_clear_bit(idx, s->free, c->objects) {
+					if (!max)
+						goto out;
+					max--;
+					pr_err("gusslab %s: object %p still allocated\n",
+					       c->name, gus_slab_obj(c, s, idx));
+				}
+			}
+		}
+out:
+		spin_unlock_irqrestore(&gn->lock, flags);
+	}
+}
+
+int gus_depot_init(struct gus_cache *c)
+{
+	struct gus_node *gn;
+	int node;
+
+	c->nodes = kcalloc(nr_node_ids, sizeof(*c->nodes), GFP_KERNEL);
+	if (!c->nodes)
+		return -ENOMEM;
+	for_each_node(node) {
+		gn = kzalloc_node(sizeof(*gn), GFP_KERNEL, node);
+		if (!gn) {
+			gus_depot_exit(c);
+			return -ENOMEM;
+		}
+		spin_lock_init(&gn->lock);
+		INIT_LIST_HEAD(&gn->partial);
+		INIT_LIST_HEAD(&gn->full);
+		INIT_LIST_HEAD(&gn->empty);
+		c->nodes[node] = gn;
+	}
+	return 0;
+}
+
+/* Free the empty slabs and the node structures.  The depot must be empty. */
+void gus_depot_exit(struct gus_cache *c)
+{
+	int node;
+
+	if (!c->nodes)
+		return;
+	gus_depot_shrink(c, ULONG_MAX);
+	for_each_node(node)
+		kfree(c->nodes[node]);
+	kfree(c->nodes);
+	c->nodes = NULL;
+}
