@@ -71,4 +71,19 @@ static inline void gus_shrinker_destroy(struct shrinker *s)
 #endif
 }
 
+/* hrtimers: 6.13 added hrtimer_setup(); later kernels removed hrtimer_init(). */
+#include <linux/hrtimer.h>
+
+static inline void gus_hrtimer_setup(struct hrtimer *t,
+				     enum hrtimer_restart (*fn)(struct hrtimer *),
+				     clockid_t clock, enum hrtimer_mode mode)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+	hrtimer_setup(t, fn, clock, mode);
+#else
+	hrtimer_init(t, clock, mode);
+	t->function = fn;
+#endif
+}
+
 #endif /* _GUSSLAB_COMPAT_H */

@@ -302,12 +302,13 @@ static void cache_page_allocation_failure(struct kunit *test)
 
 struct irq_ctx {
 	struct gus_cache *c;
-	atomic_t ok, fail;
+	struct hrtimer timer;
+	atomic_t ok, fail, fired;
 };
 
-static void irq_alloc_free(void *arg)
+static enum hrtimer_restart irq_alloc_free(struct hrtimer *t)
 {
-	struct irq_ctx *x = arg;
+	struct irq_ctx *x = container_of(t, struct irq_ctx, timer);
 	void *p[8];
 	int i;
 
@@ -320,26 +321,36 @@ static void irq_alloc_free(void *arg)
 			atomic_inc(&x->fail);
 		gus_cache_free(x->c, p[i]);
 	}
+	if (atomic_inc_return(&x->fired) < 50) {
+		hrtimer_forward_now(t, ns_to_ktime(20 * NSEC_PER_USEC));
+		return HRTIMER_RESTART;
+	}
+	return HRTIMER_NORESTART;
 }
 
-/* GFP_ATOMIC works in hardirq context (IPIs), interleaved with tasks. */
+/* GFP_ATOMIC works in hrtimer (hardirq) context, interleaved with a task. */
 static void cache_hardirq_context(struct kunit *test)
 {
-	struct irq_ctx x = { .c = cache_create(test, "kunit-irq", 48, 0, 0, NULL) };
+	struct irq_ctx *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	unsigned long end = jiffies + 10 * HZ;
 	void *p;
-	int cpu, round;
 
-	for (round = 0; round < 20; round++) {
-		p = gus_cache_alloc(x.c, GFP_KERNEL);
-		for_each_online_cpu(cpu)
-			smp_call_function_single(cpu, irq_alloc_free, &x, 1);
-		gus_cache_free(x.c, p);
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	x->c = cache_create(test, "kunit-irq", 48, 0, 0, NULL);
+	gus_hrtimer_setup(&x->timer, irq_alloc_free, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	hrtimer_start(&x->timer, ns_to_ktime(20 * NSEC_PER_USEC), HRTIMER_MODE_REL);
+	while (atomic_read(&x->fired) < 50 && time_before(jiffies, end)) {
+		p = gus_cache_alloc(x->c, GFP_KERNEL);
+		gus_cache_free(x->c, p);
+		cond_resched();
 	}
-	KUNIT_EXPECT_EQ(test, atomic_read(&x.fail), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&x.ok), 20 * 8 * (int)num_online_cpus());
-	gus_cache_shrink(x.c);
-	KUNIT_EXPECT_EQ(test, gus_depot_live(x.c), 0UL);
-	gus_cache_destroy(x.c);
+	hrtimer_cancel(&x->timer);
+	KUNIT_EXPECT_EQ(test, atomic_read(&x->fired), 50);
+	KUNIT_EXPECT_EQ(test, atomic_read(&x->fail), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&x->ok), 50 * 8);
+	gus_cache_shrink(x->c);
+	KUNIT_EXPECT_EQ(test, gus_depot_live(x->c), 0UL);
+	gus_cache_destroy(x->c);
 }
 
 struct hp_ctx {

@@ -45,7 +45,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
-#include <linux/smp.h>
+#include <linux/workqueue.h>
 #include <linux/topology.h>
 
 #include <gusslab_compat.h>
@@ -205,7 +205,10 @@ static void *gus_alloc_slow(struct gus_cache *c, gfp_t gfp, unsigned long flags)
  * @gfp: GFP flags: GFP_KERNEL may sleep to get pages, GFP_ATOMIC and
  *       GFP_NOWAIT do not, __GFP_ZERO zeroes the object.
  *
- * Context: any context @gfp allows; GFP_ATOMIC from hardirq.
+ * Context: wherever kmalloc() may be called with @gfp: process, softirq,
+ * and hardirq (interrupt handlers, hrtimer callbacks) with GFP_ATOMIC; not
+ * from NMI, IPI or hard-hrtimer callbacks, which cannot take spinlock_t on
+ * PREEMPT_RT.
  * Return: the object, or NULL if no page could be had.
  */
 void *gus_cache_alloc(struct gus_cache *c, gfp_t gfp)
@@ -276,7 +279,7 @@ static void gus_free_slow(struct gus_cache *c, struct gus_cpu *pc)
  * In an SMR cache the object is reused only after every GUS section that
  * could see it has ended; until then it keeps its contents.
  *
- * Context: any context, including hardirq.
+ * Context: as for gus_cache_alloc() with GFP_ATOMIC.
  */
 void gus_cache_free(struct gus_cache *c, void *obj)
 {
@@ -399,7 +402,8 @@ static void gus_flush_mags(struct gus_cache *c, struct gus_cpu *pc, gfp_t gfp)
 	}
 }
 
-static void gus_flush_local(void *arg)
+/* Runs on each CPU in a bound kworker: process context, as locks want. */
+static long gus_flush_local(void *arg)
 {
 	struct gus_cache *c = arg;
 	unsigned long flags;
@@ -407,6 +411,7 @@ static void gus_flush_local(void *arg)
 	local_lock_irqsave(&c->cpu->lock, flags);
 	gus_flush_mags(c, this_cpu_ptr(c->cpu), GFP_ATOMIC | __GFP_NOWARN);
 	local_unlock_irqrestore(&c->cpu->lock, flags);
+	return 0;
 }
 
 /**
@@ -453,8 +458,13 @@ GUS_EXPORT_INTERNAL(gus_cache_reclaim);
  */
 void gus_cache_shrink(struct gus_cache *c)
 {
+	int cpu;
+
 	might_sleep();
-	on_each_cpu(gus_flush_local, c, 1);
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		work_on_cpu(cpu, gus_flush_local, c);
+	cpus_read_unlock();
 	gus_cache_reclaim(c, false);
 	gus_depot_shrink(c, ULONG_MAX);
 }

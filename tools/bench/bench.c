@@ -13,6 +13,13 @@
  *              CPU: gus_wait per mode vs synchronize_rcu and polled RCU
  *   ring       push+pop pairs per second, 1..N threads on distinct CPUs,
  *              lock-free ring vs a spinlock-protected array
+ *   pair       gus_cache_alloc+free vs kmem_cache_alloc+free (SLUB, booted
+ *              with slab_nomerge), 64-byte objects, one CPU
+ *   bulk       alloc_bulk+free_bulk of 1..256 objects, per object
+ *   remote     one CPU allocates, another frees (objects per second)
+ *   smr        free+reuse of an SMR cache with readers on the other CPUs
+ *              vs kmem_cache + call_rcu() and SLAB_TYPESAFE_BY_RCU reuse;
+ *              also the peak number of freed objects not yet reusable
  */
 #include <linux/delay.h>
 #include <linux/kthread.h>
@@ -23,7 +30,7 @@
 
 #include <gusslab.h>
 #include <gusslab_compat.h>
-#include "../../slab/ring.h"
+#include "../../slab/cache.h"
 
 GUS_IMPORT_INTERNAL();
 
@@ -138,7 +145,8 @@ static int bench_reader_fn(void *unused)
 	return 0;
 }
 
-static struct task_struct **start_readers(void)
+/* One reader kthread on every CPU but this one. */
+static struct task_struct **start_readers_fn(int (*fn)(void *))
 {
 	struct task_struct **t = kcalloc(nr_cpu_ids, sizeof(*t), GFP_KERNEL);
 	int cpu, self = raw_smp_processor_id();
@@ -147,8 +155,13 @@ static struct task_struct **start_readers(void)
 		return NULL;
 	for_each_online_cpu(cpu)
 		if (cpu != self)
-			t[cpu] = kthread_run_on_cpu(bench_reader_fn, NULL, cpu, "bench-rd/%u");
+			t[cpu] = kthread_run_on_cpu(fn, NULL, cpu, "bench-rd/%u");
 	return t;
+}
+
+static struct task_struct **start_readers(void)
+{
+	return start_readers_fn(bench_reader_fn);
 }
 
 static void stop_readers(struct task_struct **t)
@@ -331,13 +344,310 @@ out:
 	kfree(b);
 }
 
+/* ---- the cache against SLUB ----------------------------------------- */
+
+#define OBJ_SIZE	64
+
+static void bench_pair(void)
+{
+	struct kmem_cache *k = kmem_cache_create("bench-slub", OBJ_SIZE, 0, 0, NULL);
+	struct gus_cache *g = gus_cache_create("bench-gus", OBJ_SIZE, 0, 0, NULL);
+	unsigned long i;
+	u64 t0, slub;
+	void *p;
+
+	if (!k || !g)
+		goto out;
+	t0 = ktime_get_ns();
+	for (i = 0; i < loops; i++) {
+		p = kmem_cache_alloc(k, GFP_KERNEL);
+		kmem_cache_free(k, p);
+	}
+	slub = per_op(t0, loops);
+	bench_report("pair", "kmem_cache", slub, slub);
+	t0 = ktime_get_ns();
+	for (i = 0; i < loops; i++) {
+		p = gus_cache_alloc(g, GFP_KERNEL);
+		gus_cache_free(g, p);
+	}
+	bench_report("pair", "gus_cache", per_op(t0, loops), slub);
+out:
+	gus_cache_destroy(g);
+	kmem_cache_destroy(k);
+}
+
+static void bench_bulk(void)
+{
+	static const unsigned int sizes[] = { 1, 8, 32, 64, 128, 256 };
+	struct kmem_cache *k = kmem_cache_create("bench-slub", OBJ_SIZE, 0, 0, NULL);
+	struct gus_cache *g = gus_cache_create("bench-gus", OBJ_SIZE, 0, 0, NULL);
+	void **p = kcalloc(256, sizeof(void *), GFP_KERNEL);
+	unsigned long i, rounds;
+	unsigned int s;
+	u64 t0, slub;
+	char what[32];
+
+	if (!k || !g || !p)
+		goto out;
+	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
+		rounds = loops / 10 / sizes[s] + 1;
+		t0 = ktime_get_ns();
+		for (i = 0; i < rounds; i++) {
+			if (kmem_cache_alloc_bulk(k, GFP_KERNEL, sizes[s], p))
+				kmem_cache_free_bulk(k, sizes[s], p);
+		}
+		slub = per_op(t0, rounds * sizes[s]);
+		t0 = ktime_get_ns();
+		for (i = 0; i < rounds; i++) {
+			if (gus_cache_alloc_bulk(g, GFP_KERNEL, sizes[s], p))
+				gus_cache_free_bulk(g, sizes[s], p);
+		}
+		snprintf(what, sizeof(what), "bulk %u (slub %llu ps)", sizes[s], slub);
+		bench_report("bulk", what, per_op(t0, rounds * sizes[s]), slub);
+	}
+out:
+	kfree(p);
+	gus_cache_destroy(g);
+	kmem_cache_destroy(k);
+}
+
+/* Remote free: CPU A allocates into a ring, CPU B frees. */
+struct remote {
+	struct gus_ring *r;
+	struct kmem_cache *k;
+	struct gus_cache *g;
+	unsigned long n;
+	atomic_t done;
+};
+
+static void remote_free_one(struct remote *x, void *p)
+{
+	if (x->k)
+		kmem_cache_free(x->k, p);
+	else
+		gus_cache_free(x->g, p);
+}
+
+static int remote_consumer_fn(void *arg)
+{
+	struct remote *x = arg;
+	unsigned long n = 0;
+	void *p;
+
+	while (n < x->n) {
+		if (gus_ring_pop(x->r, &p)) {
+			cpu_relax();
+			continue;
+		}
+		remote_free_one(x, p);
+		n++;
+	}
+	atomic_set(&x->done, 1);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static u64 remote_run(struct remote *x)
+{
+	struct task_struct *t;
+	unsigned long i;
+	u64 t0;
+	void *p;
+
+	atomic_set(&x->done, 0);
+	t = kthread_run_on_cpu(remote_consumer_fn, x, cpumask_nth(1, cpu_online_mask),
+			       "bench-remote/%u");
+	if (IS_ERR(t))
+		return 0;
+	t0 = ktime_get_ns();
+	for (i = 0; i < x->n; i++) {
+		p = x->k ? kmem_cache_alloc(x->k, GFP_KERNEL) : gus_cache_alloc(x->g, GFP_KERNEL);
+		while (gus_ring_push(x->r, p))
+			cpu_relax();
+	}
+	while (!atomic_read(&x->done))
+		cpu_relax();
+	t0 = per_op(t0, x->n);
+	kthread_stop(t);
+	return t0;
+}
+
+static void bench_remote(void)
+{
+	struct remote x = { .n = loops / 4 };
+	struct kmem_cache *k = kmem_cache_create("bench-slub", OBJ_SIZE, 0, 0, NULL);
+	struct gus_cache *g = gus_cache_create("bench-gus", OBJ_SIZE, 0, 0, NULL);
+	u64 slub, gus;
+
+	x.r = gus_ring_create(1024, GFP_KERNEL);
+	if (num_online_cpus() < 2 || !k || !g || !x.r)
+		goto out;
+	x.k = k;
+	slub = remote_run(&x);
+	x.k = NULL;
+	x.g = g;
+	gus = remote_run(&x);
+	bench_report("remote", "kmem_cache", slub, slub);
+	bench_report("remote", "gus_cache", gus, slub);
+out:
+	gus_ring_destroy(x.r);
+	gus_cache_destroy(g);
+	kmem_cache_destroy(k);
+}
+
+/* SMR: replace objects in a table read by the other CPUs. */
+#define SMR_SLOTS	64
+
+struct smr_obj {
+	unsigned long val;
+	struct rcu_head rcu;
+};
+
+static struct smr_obj *smr_table[SMR_SLOTS];
+static struct kmem_cache *smr_k;
+static atomic_long_t smr_pending, smr_peak;
+static bool smr_use_rcu;
+static struct gus_domain *smr_domain;
+
+static int smr_reader_fn(void *unused)
+{
+	unsigned int i = 0;
+	struct smr_obj *o;
+
+	while (!kthread_should_stop()) {
+		if (smr_use_rcu)
+			rcu_read_lock();
+		else
+			gus_enter(smr_domain);
+		o = READ_ONCE(smr_table[i++ % SMR_SLOTS]);
+		if (o)
+			(void)READ_ONCE(o->val);
+		if (smr_use_rcu)
+			rcu_read_unlock();
+		else
+			gus_exit(smr_domain);
+		cond_resched();
+	}
+	return 0;
+}
+
+static void smr_rcu_free(struct rcu_head *h)
+{
+	kmem_cache_free(smr_k, container_of(h, struct smr_obj, rcu));
+	atomic_long_dec(&smr_pending);
+}
+
+static void smr_note_pending(long n)
+{
+	long peak = atomic_long_read(&smr_peak);
+
+	while (n > peak && !atomic_long_try_cmpxchg(&smr_peak, &peak, n))
+		;
+}
+
+static void bench_smr(void)
+{
+	struct gus_cache *g = gus_cache_create("bench-smr", sizeof(struct smr_obj), 0,
+					       GUS_CACHE_SMR, NULL);
+	struct kmem_cache *tsafe = kmem_cache_create("bench-typesafe", sizeof(struct smr_obj),
+						     0, SLAB_TYPESAFE_BY_RCU, NULL);
+	unsigned long i, n = loops / 4, slabs, free;
+	struct task_struct **t;
+	struct smr_obj *o, *old;
+	u64 t0, rcu;
+
+	smr_k = kmem_cache_create("bench-rcu", sizeof(struct smr_obj), 0, 0, NULL);
+	if (!g || !tsafe || !smr_k)
+		goto out;
+	smr_domain = gus_cache_domain(g);
+
+	/* kmem_cache + call_rcu(): the classic. */
+	smr_use_rcu = true;
+	atomic_long_set(&smr_pending, 0);
+	atomic_long_set(&smr_peak, 0);
+	t = start_readers_fn(smr_reader_fn);
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		o = kmem_cache_alloc(smr_k, GFP_KERNEL);
+		old = xchg(&smr_table[i % SMR_SLOTS], o);
+		if (old) {
+			smr_note_pending(atomic_long_inc_return(&smr_pending));
+			call_rcu(&old->rcu, smr_rcu_free);
+		}
+		if (!(i % 64))
+			cond_resched();
+	}
+	rcu = per_op(t0, n);
+	stop_readers(t);
+	bench_report("smr", "kmem_cache+call_rcu", rcu, rcu);
+	pr_info("BENCH smr        call_rcu peak pending objects %ld\n",
+		atomic_long_read(&smr_peak));
+	for (i = 0; i < SMR_SLOTS; i++) {
+		old = xchg(&smr_table[i], NULL);
+		if (old) {
+			atomic_long_inc(&smr_pending);
+			call_rcu(&old->rcu, smr_rcu_free);
+		}
+	}
+	rcu_barrier();
+
+	/* SLAB_TYPESAFE_BY_RCU: immediate reuse, slabs freed after a GP. */
+	t = start_readers_fn(smr_reader_fn);
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		o = kmem_cache_alloc(tsafe, GFP_KERNEL);
+		old = xchg(&smr_table[i % SMR_SLOTS], o);
+		if (old)
+			kmem_cache_free(tsafe, old);
+		if (!(i % 64))
+			cond_resched();
+	}
+	bench_report("smr", "SLAB_TYPESAFE_BY_RCU", per_op(t0, n), rcu);
+	stop_readers(t);
+	for (i = 0; i < SMR_SLOTS; i++)
+		kmem_cache_free(tsafe, xchg(&smr_table[i], NULL));
+
+	/* gus_cache SMR. */
+	smr_use_rcu = false;
+	atomic_long_set(&smr_peak, 0);
+	t = start_readers_fn(smr_reader_fn);
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		o = gus_cache_alloc(g, GFP_KERNEL);
+		old = xchg(&smr_table[i % SMR_SLOTS], o);
+		gus_cache_free(g, old);
+		if (!(i % 64)) {
+			gus_depot_totals(g, &slabs, &free);
+			smr_note_pending(slabs * g->objects - free - SMR_SLOTS);
+			cond_resched();
+		}
+	}
+	bench_report("smr", "gus_cache SMR", per_op(t0, n), rcu);
+	stop_readers(t);
+	pr_info("BENCH smr        gus_cache peak objects outside the depot %ld (sampled; includes magazines)\n",
+		atomic_long_read(&smr_peak));
+	for (i = 0; i < SMR_SLOTS; i++)
+		gus_cache_free(g, xchg(&smr_table[i], NULL));
+out:
+	gus_cache_destroy(g);
+	kmem_cache_destroy(tsafe);
+	kmem_cache_destroy(smr_k);
+}
+
 static int __init bench_init(void)
 {
+	/* Stay on the first CPU: readers and consumers run on the others. */
+	set_cpus_allowed_ptr(current, cpumask_of(cpumask_first(cpu_online_mask)));
 	pr_info("BENCH start: %u CPUs, %u loops\n", num_online_cpus(), loops);
 	bench_sections();
 	bench_advance();
 	bench_reclaim();
 	bench_ring();
+	bench_pair();
+	bench_bulk();
+	bench_remote();
+	bench_smr();
 	pr_info("BENCH done\n");
 	return 0;
 }

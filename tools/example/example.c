@@ -2,11 +2,13 @@
 /*
  * gusslab_example: a client module that uses only <gusslab.h>.
  *
- * A table of records is read locklessly inside GUS sections by one
- * kthread per CPU while the loading task replaces records for a moment;
- * replaced records are kfree()d once gus_poll() says no reader can hold
- * them.  The domain stays until the module is unloaded, so its counters
- * can be read in /sys/kernel/debug/gusslab/gus/example.
+ * A table of records from an SMR cache is read locklessly inside GUS
+ * sections by one kthread per CPU while the loading task replaces records
+ * for a moment.  A replaced record is handed straight back with
+ * gus_cache_free(): the cache itself keeps it untouched until no reader
+ * can hold it.  The cache stays until the module is unloaded, so its
+ * counters can be read in /sys/kernel/debug/gusslab/example/stats and
+ * /sys/kernel/debug/gusslab/gus/example.
  */
 #include <linux/cpu.h>
 #include <linux/delay.h>
@@ -21,10 +23,9 @@
 struct record {
 	unsigned long value;
 	unsigned long check;		/* ~value while the record is live */
-	struct record *next_retired;
-	unsigned long goal;
 };
 
+static struct gus_cache *records;
 static struct gus_domain *domain;
 static struct record __rcu *table[NR_RECORDS];
 static struct task_struct **readers;
@@ -49,7 +50,7 @@ static int reader_fn(void *unused)
 
 static struct record *new_record(unsigned long value)
 {
-	struct record *r = kmalloc(sizeof(*r), GFP_KERNEL);
+	struct record *r = gus_cache_alloc(records, GFP_KERNEL);
 
 	if (r) {
 		r->value = value;
@@ -58,44 +59,21 @@ static struct record *new_record(unsigned long value)
 	return r;
 }
 
-/* Free every retired record whose goal is reached; return the rest. */
-static struct record *reclaim(struct record *list, bool wait)
-{
-	struct record *r;
-
-	while ((r = list)) {
-		if (wait)
-			gus_wait(domain, r->goal);
-		else if (!gus_poll(domain, r->goal))
-			break;
-		list = r->next_retired;
-		kfree(r);
-	}
-	return list;
-}
-
 static int replace_records(void)
 {
-	struct record *retired = NULL, **tail = &retired, *r, *old;
+	struct record *r, *old;
 	unsigned long n;
 
 	for (n = 0; n < REPLACEMENTS; n++) {
 		r = new_record(n);
 		if (!r)
-			break;
+			return -ENOMEM;
 		old = rcu_dereference_protected(table[n % NR_RECORDS], 1);
 		rcu_assign_pointer(table[n % NR_RECORDS], r);
-		old->goal = gus_advance(domain);
-		old->next_retired = NULL;
-		*tail = old;
-		tail = &old->next_retired;
-		retired = reclaim(retired, false);
-		if (!retired)
-			tail = &retired;
+		gus_cache_free(records, old);	/* reused only after readers leave */
 		cond_resched();
 	}
-	reclaim(retired, true);
-	return n == REPLACEMENTS ? 0 : -ENOMEM;
+	return 0;
 }
 
 static void stop_readers(void)
@@ -113,16 +91,18 @@ static void free_table(void)
 	int i;
 
 	for (i = 0; i < NR_RECORDS; i++)
-		kfree(rcu_dereference_protected(table[i], 1));
+		gus_cache_free(records, rcu_dereference_protected(table[i], 1));
 }
 
 static int __init example_init(void)
 {
 	int cpu, i, err = -ENOMEM;
 
-	domain = gus_domain_create("example", 0);
-	if (!domain)
+	records = gus_cache_create("example", sizeof(struct record), 0,
+				   GUS_CACHE_SMR, NULL);
+	if (!records)
 		return -ENOMEM;
+	domain = gus_cache_domain(records);
 	for (i = 0; i < NR_RECORDS; i++) {
 		RCU_INIT_POINTER(table[i], new_record(i));
 		if (!table[i])
@@ -144,7 +124,7 @@ static int __init example_init(void)
 	stop_readers();
 out_table:
 	free_table();
-	gus_domain_destroy(domain);
+	gus_cache_destroy(records);
 	return err;
 }
 
@@ -152,7 +132,7 @@ static void __exit example_exit(void)
 {
 	stop_readers();
 	free_table();
-	gus_domain_destroy(domain);
+	gus_cache_destroy(records);
 }
 
 module_init(example_init);

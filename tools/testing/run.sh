@@ -135,6 +135,7 @@ distro)
 	;;
 bench)
 	[ "$flavour" = perf ] || fail "benchmarks run on the perf flavour only"
+	append="slab_nomerge $append"	# our SLUB caches stay our own
 	cat >"$root/mode.sh" <<-'EOF'
 	must insmod gusslab.ko
 	must insmod gusslab_bench.ko
