@@ -49,7 +49,8 @@ static void cache_rejects_bad_arguments(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, gus_cache_create(NULL, 8, 0, 0, NULL));
 	KUNIT_EXPECT_NULL(test, gus_cache_create("", 8, 0, 0, NULL));
 	KUNIT_EXPECT_NULL(test, gus_cache_create("a/b", 8, 0, 0, NULL));
-	KUNIT_EXPECT_NULL(test, gus_cache_create("kunit-a-name-far-too-long-for-it", 8, 0, 0, NULL));
+	KUNIT_EXPECT_NULL(test, gus_cache_create("kunit-a-name-far-too-long-for-it",
+						 8, 0, 0, NULL));
 	KUNIT_EXPECT_NULL(test, gus_cache_create("kunit-bad", 0, 0, 0, NULL));
 	KUNIT_EXPECT_NULL(test, gus_cache_create("kunit-bad", PAGE_SIZE + 1, 0, 0, NULL));
 	KUNIT_EXPECT_NULL(test, gus_cache_create("kunit-bad", 8, 3, 0, NULL));

@@ -52,7 +52,7 @@
 #include "../gus/gus_internal.h"
 #include "cache.h"
 
-DEFINE_MUTEX(gus_caches_lock);
+DEFINE_MUTEX(gus_caches_lock);	/* protects gus_caches; see the lock order */
 LIST_HEAD(gus_caches);
 static int gus_cpuhp_state = -1;
 

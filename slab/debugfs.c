@@ -59,9 +59,10 @@ static int gus_cache_stats_show(struct seq_file *m, void *unused)
 		seq_printf(m, "%-14s %lu", gus_cache_event_names[e],
 			   gus_cache_event_sum(c, e));
 		for_each_online_cpu(cpu) {
+			unsigned long *ev = per_cpu_ptr(c->cpu, cpu)->ev;
+
 			/* Counters are statistics: a racy read is good enough. */
-			seq_printf(m, " C%d=%lu", cpu,
-				   data_race(per_cpu_ptr(c->cpu, cpu)->ev[e]));
+			seq_printf(m, " C%d=%lu", cpu, data_race(ev[e]));
 		}
 		seq_putc(m, '\n');
 	}

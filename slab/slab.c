@@ -206,38 +206,41 @@ static void gus_slab_put(struct gus_cache *c, struct gus_node *gn,
 /**
  * gus_depot_put() - give objects back to their slabs.
  * @c: the cache.
- * @objs: the objects.
+ * @objs: the objects; entries that are not objects of @c are reported and
+ *        set to NULL.
  * @n: how many.
  *
- * Pointers that are not objects of @c, and objects that are already free,
- * are reported and skipped.
+ * Each node's lock is taken once for all of that node's objects.  An
+ * object that is already free is reported and skipped.
  *
  * Context: any context.
  */
 void gus_depot_put(struct gus_cache *c, void **objs, unsigned int n)
 {
-	struct gus_node *gn = NULL, *want;
-	unsigned long flags = 0;
+	struct gus_node *gn;
 	struct gus_slab *s;
+	unsigned long flags;
 	unsigned int i;
+	int node;
 
 	for (i = 0; i < n; i++) {
-		s = gus_obj_to_slab(c, objs[i]);
-		if (!s) {
-			gus_cache_report(c, objs[i], "free of a pointer that is not an object of this cache");
-			continue;
+		if (!gus_obj_to_slab(c, objs[i])) {
+			gus_cache_report(c, objs[i], "not an object of this cache");
+			objs[i] = NULL;
 		}
-		want = gus_node_of(c, s->node);
-		if (want != gn) {
-			if (gn)
-				spin_unlock_irqrestore(&gn->lock, flags);
-			gn = want;
-			spin_lock_irqsave(&gn->lock, flags);
-		}
-		gus_slab_put(c, gn, s, objs[i]);
 	}
-	if (gn)
+	for_each_node(node) {
+		gn = gus_node_of(c, node);
+		spin_lock_irqsave(&gn->lock, flags);
+		for (i = 0; i < n; i++) {
+			if (!objs[i])
+				continue;
+			s = gus_obj_to_slab(c, objs[i]);
+			if (s->node == node)
+				gus_slab_put(c, gn, s, objs[i]);
+		}
 		spin_unlock_irqrestore(&gn->lock, flags);
+	}
 }
 
 /**
@@ -261,8 +264,8 @@ unsigned long gus_depot_shrink(struct gus_cache *c, unsigned long max)
 		if (!gn)		/* a depot that failed to initialise */
 			continue;
 		spin_lock_irqsave(&gn->lock, flags);
-		while (n < max && (s = list_first_entry_or_null(&gn->empty,
-							       struct gus_slab, list))) {
+		while (n < max && !list_empty(&gn->empty)) {
+			s = list_first_entry(&gn->empty, struct gus_slab, list);
 			list_move(&s->list, &victims);
 			gn->nr_slabs--;
 			gn->nr_empty--;

@@ -507,26 +507,35 @@ struct smr_obj {
 static struct smr_obj *smr_table[SMR_SLOTS];
 static struct kmem_cache *smr_k;
 static atomic_long_t smr_pending, smr_peak;
-static bool smr_use_rcu;
 static struct gus_domain *smr_domain;
 
-static int smr_reader_fn(void *unused)
+static int smr_rcu_reader_fn(void *unused)
 {
 	unsigned int i = 0;
 	struct smr_obj *o;
 
 	while (!kthread_should_stop()) {
-		if (smr_use_rcu)
-			rcu_read_lock();
-		else
-			gus_enter(smr_domain);
+		rcu_read_lock();
 		o = READ_ONCE(smr_table[i++ % SMR_SLOTS]);
 		if (o)
 			(void)READ_ONCE(o->val);
-		if (smr_use_rcu)
-			rcu_read_unlock();
-		else
-			gus_exit(smr_domain);
+		rcu_read_unlock();
+		cond_resched();
+	}
+	return 0;
+}
+
+static int smr_gus_reader_fn(void *unused)
+{
+	unsigned int i = 0;
+	struct smr_obj *o;
+
+	while (!kthread_should_stop()) {
+		gus_enter(smr_domain);
+		o = READ_ONCE(smr_table[i++ % SMR_SLOTS]);
+		if (o)
+			(void)READ_ONCE(o->val);
+		gus_exit(smr_domain);
 		cond_resched();
 	}
 	return 0;
@@ -563,10 +572,9 @@ static void bench_smr(void)
 	smr_domain = gus_cache_domain(g);
 
 	/* kmem_cache + call_rcu(): the classic. */
-	smr_use_rcu = true;
 	atomic_long_set(&smr_pending, 0);
 	atomic_long_set(&smr_peak, 0);
-	t = start_readers_fn(smr_reader_fn);
+	t = start_readers_fn(smr_rcu_reader_fn);
 	t0 = ktime_get_ns();
 	for (i = 0; i < n; i++) {
 		o = kmem_cache_alloc(smr_k, GFP_KERNEL);
@@ -593,7 +601,7 @@ static void bench_smr(void)
 	rcu_barrier();
 
 	/* SLAB_TYPESAFE_BY_RCU: immediate reuse, slabs freed after a GP. */
-	t = start_readers_fn(smr_reader_fn);
+	t = start_readers_fn(smr_rcu_reader_fn);
 	t0 = ktime_get_ns();
 	for (i = 0; i < n; i++) {
 		o = kmem_cache_alloc(tsafe, GFP_KERNEL);
@@ -609,9 +617,8 @@ static void bench_smr(void)
 		kmem_cache_free(tsafe, xchg(&smr_table[i], NULL));
 
 	/* gus_cache SMR. */
-	smr_use_rcu = false;
 	atomic_long_set(&smr_peak, 0);
-	t = start_readers_fn(smr_reader_fn);
+	t = start_readers_fn(smr_gus_reader_fn);
 	t0 = ktime_get_ns();
 	for (i = 0; i < n; i++) {
 		o = gus_cache_alloc(g, GFP_KERNEL);
