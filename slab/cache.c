@@ -155,36 +155,47 @@ static struct gus_mag *gus_take_full(struct gus_cache *c)
 /* ---- allocation ----------------------------------------------------- */
 
 /*
+ * Give this CPU's alloc magazine objects, without allocating pages: swap
+ * with the free magazine (ordinary caches), take a full magazine from the
+ * queue, or fill it from the local node's slabs.  Context: local lock held.
+ * Return: true if the alloc magazine has objects.
+ */
+static bool gus_refill(struct gus_cache *c, struct gus_cpu *pc)
+{
+	struct gus_mag *m;
+
+	if (pc->alloc->count)
+		return true;
+	if (!gus_cache_is_smr(c) && pc->free->count) {
+		swap(pc->alloc, pc->free);
+		gus_cache_count(c, GUS_MAG_SWAP);
+		return true;
+	}
+	m = gus_take_full(c);
+	if (m) {
+		gus_mag_put_empty(c, pc->alloc);
+		pc->alloc = m;
+		return true;
+	}
+	m = pc->alloc;
+	m->count = gus_depot_get(c, numa_mem_id(), m->objs, m->size);
+	if (!m->count)
+		return false;
+	gus_cache_count(c, GUS_DEPOT_REFILL);
+	return true;
+}
+
+/*
  * The alloc magazine is empty: refill it and pop.  Called with the local
- * lock held; returns with it released.
+ * lock held; returns with it released.  New pages are allocated with the
+ * lock dropped, and the refill starts over on whatever CPU we are then.
  */
 static void *gus_alloc_slow(struct gus_cache *c, gfp_t gfp, unsigned long flags)
 {
-	struct gus_cpu *pc;
 	struct gus_mag *m;
 	void *obj;
 
-	for (;;) {
-		pc = this_cpu_ptr(c->cpu);
-		if (pc->alloc->count)	/* refilled while the lock was dropped */
-			break;
-		if (!gus_cache_is_smr(c) && pc->free->count) {
-			swap(pc->alloc, pc->free);
-			gus_cache_count(c, GUS_MAG_SWAP);
-			break;
-		}
-		m = gus_take_full(c);
-		if (m) {
-			gus_mag_put_empty(c, pc->alloc);
-			pc->alloc = m;
-			break;
-		}
-		m = pc->alloc;
-		m->count = gus_depot_get(c, numa_mem_id(), m->objs, m->size);
-		if (m->count) {
-			gus_cache_count(c, GUS_DEPOT_REFILL);
-			break;
-		}
+	while (!gus_refill(c, this_cpu_ptr(c->cpu))) {
 		local_unlock_irqrestore(&c->cpu->lock, flags);
 		if (!gus_depot_grow(c, numa_mem_id(), gfp)) {
 			gus_cache_count(c, GUS_ALLOC_FAILED);
@@ -192,7 +203,7 @@ static void *gus_alloc_slow(struct gus_cache *c, gfp_t gfp, unsigned long flags)
 		}
 		local_lock_irqsave(&c->cpu->lock, flags);
 	}
-	m = pc->alloc;
+	m = this_cpu_ptr(c->cpu)->alloc;
 	obj = m->objs[--m->count];
 	gus_cache_count(c, GUS_ALLOC_SLOW);
 	local_unlock_irqrestore(&c->cpu->lock, flags);
@@ -320,28 +331,37 @@ EXPORT_SYMBOL_GPL(gus_cache_free);
 int gus_cache_alloc_bulk(struct gus_cache *c, gfp_t gfp, size_t n, void **p)
 {
 	unsigned long flags;
+	struct gus_cpu *pc;
 	struct gus_mag *m;
-	size_t i = 0;
+	size_t i = 0, j;
 
+	might_alloc(gfp);
 	local_lock_irqsave(&c->cpu->lock, flags);
-	m = this_cpu_ptr(c->cpu)->alloc;
-	while (i < n && m->count) {
-		p[i++] = m->objs[--m->count];
-		gus_cache_count(c, GUS_ALLOC_FAST);
-	}
-	local_unlock_irqrestore(&c->cpu->lock, flags);
-	if (gfp & __GFP_ZERO) {
-		size_t j;
-
-		for (j = 0; j < i; j++)
-			memset(p[j], 0, c->object_size);
-	}
-	for (; i < n; i++) {
-		p[i] = gus_cache_alloc(c, gfp);
-		if (!p[i]) {
+	for (;;) {
+		pc = this_cpu_ptr(c->cpu);
+		m = pc->alloc;
+		while (i < n && m->count) {
+			p[i++] = m->objs[--m->count];
+			gus_cache_count(c, GUS_ALLOC_FAST);
+		}
+		if (i == n)
+			break;
+		if (gus_refill(c, pc)) {
+			gus_cache_count(c, GUS_ALLOC_SLOW);
+			continue;
+		}
+		local_unlock_irqrestore(&c->cpu->lock, flags);
+		if (!gus_depot_grow(c, numa_mem_id(), gfp)) {
+			gus_cache_count(c, GUS_ALLOC_FAILED);
 			gus_cache_free_bulk(c, i, p);
 			return 0;
 		}
+		local_lock_irqsave(&c->cpu->lock, flags);
+	}
+	local_unlock_irqrestore(&c->cpu->lock, flags);
+	if (gfp & __GFP_ZERO) {
+		for (j = 0; j < n; j++)
+			memset(p[j], 0, c->object_size);
 	}
 	return n;
 }

@@ -490,6 +490,11 @@ static void bench_remote(void)
 	gus = remote_run(&x);
 	bench_report("remote", "kmem_cache", slub, slub);
 	bench_report("remote", "gus_cache", gus, slub);
+	pr_info("BENCH remote     ring push %lu pop %lu full %lu empty %lu, depot refill %lu drain %lu, swaps %lu\n",
+		gus_cache_event_sum(g, GUS_RING_PUSH), gus_cache_event_sum(g, GUS_RING_POP),
+		gus_cache_event_sum(g, GUS_RING_FULL), gus_cache_event_sum(g, GUS_RING_EMPTY),
+		gus_cache_event_sum(g, GUS_DEPOT_REFILL), gus_cache_event_sum(g, GUS_DEPOT_DRAIN),
+		gus_cache_event_sum(g, GUS_MAG_SWAP));
 out:
 	gus_ring_destroy(x.r);
 	gus_cache_destroy(g);
