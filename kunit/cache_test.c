@@ -5,10 +5,10 @@
  *   gus_cache      the API on one CPU: arguments, sizes and alignment,
  *                  constructors, __GFP_ZERO, bulk, shrink, destroy with
  *                  live objects, bad frees, failed page allocations,
- *                  hardirq context, CPU hotplug;
+ *                  hardirq context;
  *   gus_cache_smp  remote-free churn on every CPU with patterns checked,
- *                  and SMR readers that must never see an object reused
- *                  inside their section.
+ *                  CPU hotplug during a churn, and SMR readers that must
+ *                  never see an object reused inside their section.
  */
 #include <kunit/test.h>
 #include <linux/cpu.h>
@@ -354,61 +354,6 @@ static void cache_hardirq_context(struct kunit *test)
 	gus_cache_destroy(x->c);
 }
 
-struct hp_ctx {
-	struct gus_cache *c;
-	struct completion done;
-};
-
-static int hp_fill_fn(void *arg)
-{
-	struct hp_ctx *x = arg;
-	void *p[40];
-	int i;
-
-	for (i = 0; i < 40; i++)
-		p[i] = gus_cache_alloc(x->c, GFP_KERNEL);
-	for (i = 0; i < 40; i++)
-		gus_cache_free(x->c, p[i]);
-	complete(&x->done);
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(1);
-	return 0;
-}
-
-/* A CPU that goes offline has its magazines drained into the cache. */
-static void cache_cpu_hotplug_drains(struct kunit *test)
-{
-	struct hp_ctx x = { .c = cache_create(test, "kunit-hotplug", 64, 0, 0, NULL) };
-	unsigned int cpu = cpumask_last(cpu_online_mask);
-	struct gus_cpu *pc = per_cpu_ptr(x.c->cpu, cpu);
-	struct task_struct *t;
-	int err;
-
-	if (num_online_cpus() < 2 || !cpu) {
-		gus_cache_destroy(x.c);
-		kunit_skip(test, "needs a second CPU");
-	}
-	init_completion(&x.done);
-	t = kthread_create(hp_fill_fn, &x, "gus-hp");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	kthread_bind(t, cpu);
-	wake_up_process(t);
-	wait_for_completion(&x.done);
-	kthread_stop(t);
-	KUNIT_EXPECT_GT(test, pc->alloc->count + pc->free->count, 0U);
-
-	err = remove_cpu(cpu);
-	if (err) {
-		gus_cache_destroy(x.c);
-		kunit_skip(test, "cannot offline CPU %u: %d", cpu, err);
-	}
-	KUNIT_EXPECT_EQ(test, pc->alloc->count + pc->free->count, 0U);
-	KUNIT_EXPECT_EQ(test, add_cpu(cpu), 0);
-	gus_cache_shrink(x.c);
-	KUNIT_EXPECT_EQ(test, gus_depot_live(x.c), 0UL);
-	gus_cache_destroy(x.c);
-}
-
 static struct kunit_case cache_cases[] = {
 	KUNIT_CASE(cache_rejects_bad_arguments),
 	KUNIT_CASE_PARAM(cache_sizes_and_alignment, cache_geo_gen_params),
@@ -421,7 +366,6 @@ static struct kunit_case cache_cases[] = {
 	KUNIT_CASE(cache_bad_frees_reported),
 	KUNIT_CASE(cache_page_allocation_failure),
 	KUNIT_CASE(cache_hardirq_context),
-	KUNIT_CASE(cache_cpu_hotplug_drains),
 	{}
 };
 
@@ -432,8 +376,9 @@ static struct kunit_suite cache_suite = {
 
 /* ---- gus_cache_smp -------------------------------------------------- */
 
-#define CHURN_MIN_OPS	100000L
-#define CHURN_MAX_MS	30000
+#define CHURN_MIN_OPS	1000000L	/* remote-free churn: a million objects */
+#define SMR_MIN_OPS	200000L		/* SMR replacements */
+#define CHURN_MAX_MS	90000		/* far above what a debug kernel needs */
 #define LIVE		0x4c495645U
 #define FREED		0x46524545U
 
@@ -548,6 +493,93 @@ static void cache_smp_remote_free_churn(struct kunit *test)
 	gus_cache_destroy(ch->c);
 }
 
+struct hp_ctx {
+	struct gus_cache *c;
+	struct completion done;
+};
+
+static int hp_fill_fn(void *arg)
+{
+	struct hp_ctx *x = arg;
+	void *p[40];
+	int i;
+
+	for (i = 0; i < 40; i++)
+		p[i] = gus_cache_alloc(x->c, GFP_KERNEL);
+	for (i = 0; i < 40; i++)
+		gus_cache_free(x->c, p[i]);
+	complete(&x->done);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+/*
+ * While the other CPUs churn, the last CPU fills its magazines and goes
+ * offline, five times: each time its magazines must be drained, and at
+ * the end every object must be accounted for.
+ */
+static void cache_cpu_hotplug_during_churn(struct kunit *test)
+{
+	struct churn *ch = kunit_kzalloc(test, sizeof(*ch), GFP_KERNEL);
+	unsigned int last = cpumask_last(cpu_online_mask);
+	struct hp_ctx x = {};
+	struct task_struct **t, *f;
+	struct gus_cpu *pc;
+	int cpu, round, err = 0;
+	void *it;
+
+	KUNIT_ASSERT_NOT_NULL(test, ch);
+	if (num_online_cpus() < 3 || !cpu_online(1))
+		kunit_skip(test, "needs three CPUs");
+	t = kunit_kcalloc(test, nr_cpu_ids, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	ch->c = cache_create(test, "kunit-hotplug", sizeof(struct churn_obj), 0, 0, NULL);
+	ch->handoff = gus_ring_create(256, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ch->handoff);
+	x.c = ch->c;
+	pc = per_cpu_ptr(ch->c->cpu, last);
+	for_each_online_cpu(cpu) {
+		if (cpu == last)
+			continue;
+		t[cpu] = kthread_create(churn_fn, ch, "gus-churn/%d", cpu);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t[cpu]));
+		kthread_bind(t[cpu], cpu);
+		wake_up_process(t[cpu]);
+	}
+	for (round = 0; round < 5 && !err; round++) {
+		init_completion(&x.done);
+		f = kthread_create(hp_fill_fn, &x, "gus-hp");
+		KUNIT_ASSERT_FALSE(test, IS_ERR(f));
+		kthread_bind(f, last);
+		wake_up_process(f);
+		wait_for_completion(&x.done);
+		kthread_stop(f);
+		KUNIT_EXPECT_GT(test, pc->alloc->count + pc->free->count, 0U);
+		err = remove_cpu(last);
+		if (err)
+			break;
+		KUNIT_EXPECT_EQ(test, pc->alloc->count + pc->free->count, 0U);
+		KUNIT_EXPECT_EQ(test, add_cpu(last), 0);
+	}
+	WRITE_ONCE(ch->stop, true);
+	for_each_online_cpu(cpu)
+		if (t[cpu])
+			kthread_stop(t[cpu]);
+	while (!gus_ring_pop(ch->handoff, &it)) {
+		gus_cache_free(ch->c, it);
+		atomic_long_inc(&ch->frees);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ch->bad), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ch->allocs), atomic_long_read(&ch->frees));
+	gus_cache_shrink(ch->c);
+	KUNIT_EXPECT_EQ(test, gus_depot_live(ch->c), 0UL);
+	gus_ring_destroy(ch->handoff);
+	gus_cache_destroy(ch->c);
+	if (err)
+		kunit_skip(test, "cannot offline CPU %u: %d", last, err);
+}
+
 #define SMR_SLOTS	32
 
 struct smr_obj {
@@ -657,8 +689,8 @@ static void cache_smp_smr_no_reuse_in_section(struct kunit *test)
 	}
 	for (i = 0; i < CHURN_MAX_MS / 20; i++) {
 		msleep(20);
-		if (atomic_long_read(&x->replaced) >= CHURN_MIN_OPS / 2 &&
-		    atomic_long_read(&x->reads) >= CHURN_MIN_OPS / 2)
+		if (atomic_long_read(&x->replaced) >= SMR_MIN_OPS &&
+		    atomic_long_read(&x->reads) >= SMR_MIN_OPS)
 			break;
 	}
 	WRITE_ONCE(x->stop, true);
@@ -669,7 +701,7 @@ static void cache_smp_smr_no_reuse_in_section(struct kunit *test)
 		   atomic_long_read(&x->bad), gus_cache_event_sum(x->c, GUS_RING_POP),
 		   gus_cache_event_sum(x->c, GUS_SMR_NOT_READY));
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&x->bad), 0L);
-	KUNIT_EXPECT_GE(test, atomic_long_read(&x->replaced), CHURN_MIN_OPS / 2);
+	KUNIT_EXPECT_GE(test, atomic_long_read(&x->replaced), SMR_MIN_OPS);
 	/* Reuse through the ring really happened. */
 	KUNIT_EXPECT_GT(test, gus_cache_event_sum(x->c, GUS_RING_POP), 0UL);
 	for (i = 0; i < SMR_SLOTS; i++)
@@ -679,6 +711,7 @@ static void cache_smp_smr_no_reuse_in_section(struct kunit *test)
 
 static struct kunit_case cache_smp_cases[] = {
 	KUNIT_CASE(cache_smp_remote_free_churn),
+	KUNIT_CASE(cache_cpu_hotplug_during_churn),
 	KUNIT_CASE(cache_smp_smr_no_reuse_in_section),
 	{}
 };

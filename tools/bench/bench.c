@@ -16,7 +16,10 @@
  *   pair       gus_cache_alloc+free vs kmem_cache_alloc+free (SLUB, booted
  *              with slab_nomerge), 64-byte objects, one CPU
  *   bulk       alloc_bulk+free_bulk of 1..256 objects, per object
+ *   shuffle    allocate 10,000 objects, free them in a random order
  *   remote     one CPU allocates, another frees (objects per second)
+ *   scaling    1..N/2 producer/consumer CPU pairs, objects per second per
+ *              pair, and the ring's hit ratio (pops / (pops + empty))
  *   smr        free+reuse of an SMR cache with readers on the other CPUs
  *              vs kmem_cache + call_rcu() and SLAB_TYPESAFE_BY_RCU reuse;
  *              also the peak number of freed objects not yet reusable
@@ -413,6 +416,50 @@ out:
 	kmem_cache_destroy(k);
 }
 
+#define SHUFFLE_N	10000
+
+static void bench_shuffle(void)
+{
+	struct kmem_cache *k = kmem_cache_create("bench-slub", OBJ_SIZE, 0, 0, NULL);
+	struct gus_cache *g = gus_cache_create("bench-gus", OBJ_SIZE, 0, 0, NULL);
+	void **p = kvmalloc_array(SHUFFLE_N, sizeof(void *), GFP_KERNEL);
+	u32 *order = kvmalloc_array(SHUFFLE_N, sizeof(u32), GFP_KERNEL);
+	unsigned int i, j, round, rounds = max(loops / SHUFFLE_N / 10, 1U);
+	u64 t0, slub = 0, gus = 0;
+
+	if (!k || !g || !p || !order)
+		goto out;
+	for (i = 0; i < SHUFFLE_N; i++)
+		order[i] = i;
+	for (i = SHUFFLE_N - 1; i > 0; i--) {	/* one fixed permutation */
+		j = get_random_u32_below(i + 1);
+		swap(order[i], order[j]);
+	}
+	for (round = 0; round < rounds; round++) {
+		t0 = ktime_get_ns();
+		for (i = 0; i < SHUFFLE_N; i++)
+			p[i] = kmem_cache_alloc(k, GFP_KERNEL);
+		for (i = 0; i < SHUFFLE_N; i++)
+			kmem_cache_free(k, p[order[i]]);
+		slub += ktime_get_ns() - t0;
+		t0 = ktime_get_ns();
+		for (i = 0; i < SHUFFLE_N; i++)
+			p[i] = gus_cache_alloc(g, GFP_KERNEL);
+		for (i = 0; i < SHUFFLE_N; i++)
+			gus_cache_free(g, p[order[i]]);
+		gus += ktime_get_ns() - t0;
+	}
+	slub = div64_u64(slub * 1000, (u64)rounds * SHUFFLE_N);
+	gus = div64_u64(gus * 1000, (u64)rounds * SHUFFLE_N);
+	bench_report("shuffle", "kmem_cache", slub, slub);
+	bench_report("shuffle", "gus_cache", gus, slub);
+out:
+	kvfree(order);
+	kvfree(p);
+	gus_cache_destroy(g);
+	kmem_cache_destroy(k);
+}
+
 /* Remote free: CPU A allocates into a ring, CPU B frees. */
 struct remote {
 	struct gus_ring *r;
@@ -500,6 +547,105 @@ static void bench_remote(void)
 out:
 	gus_ring_destroy(x.r);
 	gus_cache_destroy(g);
+	kmem_cache_destroy(k);
+}
+
+/* Scaling: P producer/consumer pairs, each on its own two CPUs. */
+struct pair_run {
+	struct remote x;
+	struct task_struct *prod, *cons;
+	u64 ns;
+};
+
+static int scaling_producer_fn(void *arg)
+{
+	struct pair_run *pr = arg;
+	struct remote *x = &pr->x;
+	unsigned long i;
+	u64 t0 = ktime_get_ns();
+	void *p;
+
+	for (i = 0; i < x->n; i++) {
+		p = x->k ? kmem_cache_alloc(x->k, GFP_KERNEL) : gus_cache_alloc(x->g, GFP_KERNEL);
+		while (gus_ring_push(x->r, p))
+			cpu_relax();
+	}
+	while (!atomic_read(&x->done))
+		cpu_relax();
+	pr->ns = ktime_get_ns() - t0;
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+/* Per-pair time per object with @pairs pairs running at once. */
+static u64 scaling_run(struct kmem_cache *k, struct gus_cache *g, unsigned int pairs)
+{
+	struct pair_run *pr = kcalloc(pairs, sizeof(*pr), GFP_KERNEL);
+	unsigned int i;
+	u64 worst = 0;
+
+	if (!pr)
+		return 0;
+	for (i = 0; i < pairs; i++) {
+		pr[i].x.k = k;
+		pr[i].x.g = g;
+		pr[i].x.n = loops / 8;
+		pr[i].x.r = gus_ring_create(1024, GFP_KERNEL);
+		if (!pr[i].x.r)
+			goto out;
+	}
+	for (i = 0; i < pairs; i++) {
+		pr[i].cons = kthread_create(remote_consumer_fn, &pr[i].x, "bench-cons");
+		pr[i].prod = kthread_create(scaling_producer_fn, &pr[i], "bench-prod");
+		if (IS_ERR(pr[i].cons) || IS_ERR(pr[i].prod))
+			goto out;
+		kthread_bind(pr[i].prod, cpumask_nth(2 * i, cpu_online_mask));
+		kthread_bind(pr[i].cons, cpumask_nth(2 * i + 1, cpu_online_mask));
+	}
+	for (i = 0; i < pairs; i++) {
+		wake_up_process(pr[i].cons);
+		wake_up_process(pr[i].prod);
+	}
+	for (i = 0; i < pairs; i++) {
+		while (!atomic_read(&pr[i].x.done) || !READ_ONCE(pr[i].ns))
+			msleep(5);
+		worst = max(worst, div64_u64(pr[i].ns * 1000, pr[i].x.n));
+	}
+out:
+	for (i = 0; i < pairs; i++) {
+		if (!IS_ERR_OR_NULL(pr[i].prod))
+			kthread_stop(pr[i].prod);
+		if (!IS_ERR_OR_NULL(pr[i].cons))
+			kthread_stop(pr[i].cons);
+		gus_ring_destroy(pr[i].x.r);
+	}
+	kfree(pr);
+	return worst;
+}
+
+static void bench_scaling(void)
+{
+	struct kmem_cache *k = kmem_cache_create("bench-slub", OBJ_SIZE, 0, 0, NULL);
+	struct gus_cache *g;
+	unsigned long pops, empty;
+	unsigned int pairs;
+	u64 slub, gus;
+	char what[48];
+
+	for (pairs = 1; k && 2 * pairs <= num_online_cpus(); pairs *= 2) {
+		g = gus_cache_create("bench-gus", OBJ_SIZE, 0, 0, NULL);
+		if (!g)
+			break;
+		slub = scaling_run(k, NULL, pairs);
+		gus = scaling_run(NULL, g, pairs);
+		pops = gus_cache_event_sum(g, GUS_RING_POP);
+		empty = gus_cache_event_sum(g, GUS_RING_EMPTY);
+		snprintf(what, sizeof(what), "%u pairs (slub %llu ps), ring hits %lu%%",
+			 pairs, slub, pops * 100 / max(pops + empty, 1UL));
+		bench_report("scaling", what, gus, slub);
+		gus_cache_destroy(g);
+	}
 	kmem_cache_destroy(k);
 }
 
@@ -660,7 +806,9 @@ static int __init bench_init(void)
 	bench_ring();
 	bench_pair();
 	bench_bulk();
+	bench_shuffle();
 	bench_remote();
+	bench_scaling();
 	bench_smr();
 	pr_info("BENCH done\n");
 	return 0;

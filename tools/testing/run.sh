@@ -103,6 +103,7 @@ kunit)
 	cat >"$root/mode.sh" <<-'EOF'
 	must insmod gusslab.ko
 	must insmod gusslab_test.ko
+	rmmod gusslab 2>/dev/null && echo "GUSSLAB-FAIL: gusslab unloaded under a client"
 	must rmmod gusslab_test
 	must rmmod gusslab
 	EOF
@@ -116,6 +117,7 @@ demo)
 	for f in $(find /sys/kernel/debug/gusslab -type f); do
 		echo "--- $f:"; cat "$f"
 	done
+	rmmod gusslab 2>/dev/null && echo "GUSSLAB-FAIL: gusslab unloaded under a client"
 	must rmmod gusslab_example
 	must rmmod gusslab
 	EOF
