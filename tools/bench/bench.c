@@ -609,7 +609,7 @@ static u64 scaling_run(struct kmem_cache *k, struct gus_cache *g, unsigned int p
 	}
 	for (i = 0; i < pairs; i++) {
 		while (!atomic_read(&pr[i].x.done) || !READ_ONCE(pr[i].ns))
-			msleep(5);
+			msleep(20);
 		worst = max(worst, div64_u64(pr[i].ns * 1000, pr[i].x.n));
 	}
 out:
