@@ -138,9 +138,15 @@ static void gus_misuse(struct gus_domain *d, const char *what)
 	WARN(1, "gusslab: GUS domain %s: %s\n", d->name, what);
 }
 
-/*
- * Out-of-line half of gus_enter(): publish the write sequence as this
- * CPU's read sequence.
+/**
+ * __gus_publish() - out-of-line half of gus_enter().
+ * @d: the domain.
+ * @r: this CPU's reader state in @d.
+ *
+ * Publishes the write sequence as this CPU's read sequence, followed by a
+ * full barrier.  Not for direct use.
+ *
+ * Context: preemption disabled, inside gus_enter().
  */
 void __gus_publish(struct gus_domain *d, struct gus_reader *r)
 {

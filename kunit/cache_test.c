@@ -389,12 +389,25 @@ struct churn_obj {
 	unsigned long check;		/* ~seq while live */
 };
 
+/* Fresh slab memory holds old data: the constructor gives it a state. */
+static void churn_ctor(void *obj)
+{
+	((struct churn_obj *)obj)->state = FREED;
+}
+
 struct churn {
 	struct gus_cache *c;
 	struct gus_ring *handoff;	/* allocated on one CPU, freed on another */
 	atomic_long_t allocs, frees, bad;
 	bool stop;
 };
+
+static void churn_free(struct churn *ch, struct churn_obj *o)
+{
+	o->state = FREED;
+	gus_cache_free(ch->c, o);
+	atomic_long_inc(&ch->frees);
+}
 
 /* Even CPUs allocate and hand objects over; odd CPUs check and free them. */
 static int churn_fn(void *arg)
@@ -420,9 +433,7 @@ static int churn_fn(void *arg)
 			atomic_long_inc(&ch->allocs);
 			while (gus_ring_push(ch->handoff, o)) {
 				if (READ_ONCE(ch->stop)) {	/* no taker left */
-					o->state = FREED;
-					gus_cache_free(ch->c, o);
-					atomic_long_inc(&ch->frees);
+					churn_free(ch, o);
 					break;
 				}
 				cond_resched();
@@ -431,9 +442,7 @@ static int churn_fn(void *arg)
 			o = it;
 			if (o->state != LIVE || o->check != ~o->seq)
 				bad++;
-			o->state = FREED;
-			gus_cache_free(ch->c, o);
-			atomic_long_inc(&ch->frees);
+			churn_free(ch, o);
 		}
 		cond_resched();
 	}
@@ -456,7 +465,7 @@ static void cache_smp_remote_free_churn(struct kunit *test)
 		kunit_skip(test, "needs CPUs 0 and 1");
 	t = kunit_kcalloc(test, nr_cpu_ids, sizeof(*t), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, t);
-	ch->c = cache_create(test, "kunit-churn", sizeof(struct churn_obj), 0, 0, NULL);
+	ch->c = cache_create(test, "kunit-churn", sizeof(struct churn_obj), 0, 0, churn_ctor);
 	ch->handoff = gus_ring_create(256, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ch->handoff);
 	for_each_online_cpu(cpu) {
@@ -474,10 +483,8 @@ static void cache_smp_remote_free_churn(struct kunit *test)
 	for_each_online_cpu(cpu)
 		kthread_stop(t[cpu]);
 	/* An object pushed while stopping may be in the ring still. */
-	while (!gus_ring_pop(ch->handoff, &it)) {
-		gus_cache_free(ch->c, it);
-		atomic_long_inc(&ch->frees);
-	}
+	while (!gus_ring_pop(ch->handoff, &it))
+		churn_free(ch, it);
 	kunit_info(test, "allocs %ld frees %ld ring pops %lu bad %ld\n",
 		   atomic_long_read(&ch->allocs), atomic_long_read(&ch->frees),
 		   gus_cache_event_sum(ch->c, GUS_RING_POP), atomic_long_read(&ch->bad));
@@ -534,7 +541,7 @@ static void cache_cpu_hotplug_during_churn(struct kunit *test)
 		kunit_skip(test, "needs three CPUs");
 	t = kunit_kcalloc(test, nr_cpu_ids, sizeof(*t), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, t);
-	ch->c = cache_create(test, "kunit-hotplug", sizeof(struct churn_obj), 0, 0, NULL);
+	ch->c = cache_create(test, "kunit-hotplug", sizeof(struct churn_obj), 0, 0, churn_ctor);
 	ch->handoff = gus_ring_create(256, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ch->handoff);
 	x.c = ch->c;
@@ -566,10 +573,8 @@ static void cache_cpu_hotplug_during_churn(struct kunit *test)
 	for_each_online_cpu(cpu)
 		if (t[cpu])
 			kthread_stop(t[cpu]);
-	while (!gus_ring_pop(ch->handoff, &it)) {
-		gus_cache_free(ch->c, it);
-		atomic_long_inc(&ch->frees);
-	}
+	while (!gus_ring_pop(ch->handoff, &it))
+		churn_free(ch, it);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ch->bad), 0L);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ch->allocs), atomic_long_read(&ch->frees));
 	gus_cache_shrink(ch->c);
