@@ -301,6 +301,19 @@ static void cache_page_allocation_failure(struct kunit *test)
 	gus_cache_destroy(c);
 }
 
+/* __GFP_NOFAIL on a cache with order-3 slabs: no page-allocator warning. */
+static void cache_gfp_nofail_high_order(struct kunit *test)
+{
+	struct gus_cache *c = cache_create(test, "kunit-nofail", PAGE_SIZE, 0, 0, NULL);
+	void *p;
+
+	KUNIT_EXPECT_GT(test, c->order, 1U);
+	p = gus_cache_alloc(c, GFP_KERNEL | __GFP_NOFAIL);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	gus_cache_free(c, p);
+	gus_cache_destroy(c);
+}
+
 struct irq_ctx {
 	struct gus_cache *c;
 	struct hrtimer timer;
@@ -365,6 +378,7 @@ static struct kunit_case cache_cases[] = {
 	KUNIT_CASE(cache_destroy_with_live_objects),
 	KUNIT_CASE(cache_bad_frees_reported),
 	KUNIT_CASE(cache_page_allocation_failure),
+	KUNIT_CASE(cache_gfp_nofail_high_order),
 	KUNIT_CASE(cache_hardirq_context),
 	{}
 };

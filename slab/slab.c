@@ -138,6 +138,27 @@ unsigned int gus_depot_get(struct gus_cache *c, int node, void **objs,
 	return got;
 }
 
+/*
+ * The page allocator warns about __GFP_NOFAIL above order 1, and a cache's
+ * slabs all have one order (objects find their slab by masking), so such a
+ * request is retried here instead, as the page allocator would.
+ */
+static struct page *gus_alloc_slab_pages(struct gus_cache *c, int node, gfp_t gfp)
+{
+	struct page *page;
+
+	if (!(gfp & __GFP_NOFAIL) || c->order <= 1)
+		return alloc_pages_node(node, gfp, c->order);
+	gfp = (gfp & ~__GFP_NOFAIL) | __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
+	while (!(page = alloc_pages_node(node, gfp, c->order))) {
+		if (gfpflags_allow_blocking(gfp))
+			schedule_timeout_uninterruptible(1);
+		else
+			cpu_relax();
+	}
+	return page;
+}
+
 /**
  * gus_depot_grow() - add one new slab to a node.
  * @c: the cache.
@@ -160,7 +181,7 @@ bool gus_depot_grow(struct gus_cache *c, int node, gfp_t gfp)
 
 	if (atomic_add_unless(&gus_fail_slab_allocs, -1, 0))
 		return false;
-	page = alloc_pages_node(node, gfp & ~__GFP_ZERO, c->order);
+	page = gus_alloc_slab_pages(c, node, gfp & ~__GFP_ZERO);
 	if (!page)
 		return false;
 	s = page_address(page);
