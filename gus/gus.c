@@ -382,14 +382,7 @@ EXPORT_SYMBOL_GPL(gus_synchronize);
 /* Sum of one counter over all CPUs, for debugfs and tests. */
 unsigned long gus_event_sum(struct gus_domain *d, enum gus_event e)
 {
-	unsigned long n = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		/* Counters are statistics: a racy sum is good enough. */
-		n += data_race(per_cpu_ptr(d->stats, cpu)->ev[e]);
-	}
-	return n;
+	return gus_percpu_sum(&d->stats->ev[0], e);
 }
 
 GUS_EXPORT_INTERNAL(gus_event_sum);

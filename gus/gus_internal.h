@@ -23,6 +23,23 @@ struct gus_stats {
 	unsigned long ev[GUS_NR_EVENTS];
 };
 
+/*
+ * Sum over every possible CPU of the i-th unsigned long counter in a
+ * per-CPU array of counters (struct gus_stats, struct gus_cpu).
+ */
+static inline unsigned long gus_percpu_sum(unsigned long __percpu *counters,
+					   unsigned int i)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		/* Counters are statistics: a racy sum is good enough. */
+		sum += data_race(per_cpu_ptr(counters, cpu)[i]);
+	}
+	return sum;
+}
+
 static inline void gus_count(struct gus_domain *d, enum gus_event e)
 {
 	this_cpu_inc(d->stats->ev[e]);

@@ -19,6 +19,7 @@
 #include <linux/sort.h>
 
 #include <gusslab_compat.h>
+#include "kunit_util.h"
 #include "../gus/gus_internal.h"
 #include "../slab/cache.h"
 
@@ -461,9 +462,7 @@ static int churn_fn(void *arg)
 		cond_resched();
 	}
 	atomic_long_add(bad, &ch->bad);
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(1);
-	return 0;
+	return gus_test_park();
 }
 
 /* Every vCPU allocates, hands objects to others to free, checks patterns. */
@@ -530,9 +529,7 @@ static int hp_fill_fn(void *arg)
 	for (i = 0; i < 40; i++)
 		gus_cache_free(x->c, p[i]);
 	complete(&x->done);
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(1);
-	return 0;
+	return gus_test_park();
 }
 
 /*
@@ -613,14 +610,6 @@ struct smr_ctx {
 	bool stop;
 };
 
-static u32 xorshift(u32 *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 17;
-	*s ^= *s << 5;
-	return *s;
-}
-
 static int smr_reader_fn(void *arg)
 {
 	struct smr_ctx *x = arg;
@@ -633,9 +622,9 @@ static int smr_reader_fn(void *arg)
 	while (!READ_ONCE(x->stop)) {
 		gus_enter(d);
 		/* Pairs with smp_store_release() in smr_writer_fn(). */
-		o = smp_load_acquire(&x->slot[xorshift(&rnd) % SMR_SLOTS]);
+		o = smp_load_acquire(&x->slot[gus_test_rand(&rnd) % SMR_SLOTS]);
 		g = READ_ONCE(o->gen);
-		for (spin = xorshift(&rnd) % 64; spin; spin--)
+		for (spin = gus_test_rand(&rnd) % 64; spin; spin--)
 			cpu_relax();
 		if (READ_ONCE(o->gen) != g)
 			bad++;
@@ -644,9 +633,7 @@ static int smr_reader_fn(void *arg)
 		cond_resched();
 	}
 	atomic_long_add(bad, &x->bad);
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(1);
-	return 0;
+	return gus_test_park();
 }
 
 static int smr_writer_fn(void *arg)
@@ -661,16 +648,14 @@ static int smr_writer_fn(void *arg)
 		if (!o)
 			continue;
 		WRITE_ONCE(o->gen, atomic_long_inc_return(&x->gen));
-		i = xorshift(&rnd) % SMR_SLOTS;
+		i = gus_test_rand(&rnd) % SMR_SLOTS;
 		/* Pairs with smp_load_acquire() in smr_reader_fn(). */
 		old = xchg_release(&x->slot[i], o);
 		gus_cache_free(x->c, old);	/* no waiting: the cache's job */
 		atomic_long_inc(&x->replaced);
 		cond_resched();
 	}
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(1);
-	return 0;
+	return gus_test_park();
 }
 
 /* Readers never see an object reused inside their section. */

@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 
 #include <gusslab_compat.h>
+#include "kunit_util.h"
 #include "../gus/gus_internal.h"
 
 GUS_IMPORT_INTERNAL();
@@ -216,9 +217,7 @@ static int gus_holder_fn(void *arg)
 	mdelay(h->hold_ms);
 	WRITE_ONCE(h->left, 1);
 	gus_exit(h->d);
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(1);
-	return 0;
+	return gus_test_park();
 }
 
 /* gus_synchronize() returns only after a reader on another CPU has left. */
@@ -331,15 +330,6 @@ struct smp_writer {
 	unsigned int id;
 };
 
-/* xorshift32: cheap, lock-free randomness for the readers' hot loop. */
-static u32 smp_rand(u32 *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 17;
-	*s ^= *s << 5;
-	return *s;
-}
-
 static int smp_reader_fn(void *arg)
 {
 	struct smp_ctx *ctx = arg;
@@ -352,11 +342,11 @@ static int smp_reader_fn(void *arg)
 	while (!READ_ONCE(ctx->stop_readers)) {
 		gus_enter(ctx->d);
 		/* Pairs with smp_store_release() in smp_publish(). */
-		o = smp_load_acquire(&ctx->slot[smp_rand(&rnd) % SMP_SLOTS]);
+		o = smp_load_acquire(&ctx->slot[gus_test_rand(&rnd) % SMP_SLOTS]);
 		g1 = READ_ONCE(o->gen);
 		if (READ_ONCE(o->state) != SMP_LIVE)
 			bad++;
-		for (spin = smp_rand(&rnd) % 64; spin; spin--)
+		for (spin = gus_test_rand(&rnd) % 64; spin; spin--)
 			cpu_relax();
 		if (READ_ONCE(o->gen) != g1 || READ_ONCE(o->state) != SMP_LIVE)
 			bad++;
@@ -365,9 +355,7 @@ static int smp_reader_fn(void *arg)
 		cond_resched();
 	}
 	atomic_long_add(bad, &ctx->bad_reads);
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(1);
-	return 0;
+	return gus_test_park();
 }
 
 /* Objects whose goal is reached are scribbled on and reused. */
@@ -420,9 +408,7 @@ static int smp_writer_fn(void *arg)
 		smp_publish(w, (n++ * 2 + w->id) % SMP_SLOTS, o);
 		cond_resched();
 	}
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(1);
-	return 0;
+	return gus_test_park();
 }
 
 static void gus_smp_readers_never_see_reuse(struct kunit *test)

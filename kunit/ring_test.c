@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 
 #include <gusslab_compat.h>
+#include "kunit_util.h"
 #include "../slab/ring.h"
 
 GUS_IMPORT_INTERNAL();
@@ -179,9 +180,7 @@ static int ring_producer_fn(void *arg)
 	}
 	atomic_long_add(full, &t->s->full);
 	atomic_dec(&t->s->producers_left);
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(1);
-	return 0;
+	return gus_test_park();
 }
 
 static int ring_consumer_fn(void *arg)
@@ -214,9 +213,7 @@ static int ring_consumer_fn(void *arg)
 	atomic_long_add(popped, &s->popped);
 	atomic_long_add(bad, &s->order_errors);
 	atomic_long_add(empty, &s->empty);
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(1);
-	return 0;
+	return gus_test_park();
 }
 
 static void ring_smp_run(struct kunit *test, unsigned int cap, unsigned int start)

@@ -75,14 +75,7 @@ void gus_cache_report(struct gus_cache *c, const void *obj, const char *what)
 
 unsigned long gus_cache_event_sum(struct gus_cache *c, enum gus_cache_event e)
 {
-	unsigned long n = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		/* Counters are statistics: a racy sum is good enough. */
-		n += data_race(per_cpu_ptr(c->cpu, cpu)->ev[e]);
-	}
-	return n;
+	return gus_percpu_sum(&c->cpu->ev[0], e);
 }
 
 GUS_EXPORT_INTERNAL(gus_cache_event_sum);

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by gusslab's KUnit suites.
+ */
+#ifndef _GUS_KUNIT_UTIL_H
+#define _GUS_KUNIT_UTIL_H
+
+#include <linux/kthread.h>
+#include <linux/sched.h>
+#include <linux/types.h>
+
+/* xorshift32: cheap randomness for hot test loops; *s must not be 0. */
+static inline u32 gus_test_rand(u32 *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+/*
+ * A test kthread whose work is done sleeps here until kthread_stop(), so
+ * the test can stop every thread the same way whether it finished or not.
+ */
+static inline int gus_test_park(void)
+{
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+#endif /* _GUS_KUNIT_UTIL_H */
