@@ -111,8 +111,8 @@ static void gus_queue_full(struct gus_cache *c, struct gus_mag *m)
 	spin_unlock_irqrestore(&c->overflow_lock, flags);
 }
 
-/* The oldest overflow magazine, if its stamp is reached (or @any). */
-static struct gus_mag *gus_overflow_take(struct gus_cache *c, bool any)
+/* The oldest overflow magazine, if its stamp is reached. */
+static struct gus_mag *gus_overflow_take(struct gus_cache *c)
 {
 	struct gus_mag *m;
 	unsigned long flags;
@@ -121,7 +121,7 @@ static struct gus_mag *gus_overflow_take(struct gus_cache *c, bool any)
 		return NULL;
 	spin_lock_irqsave(&c->overflow_lock, flags);
 	m = list_first_entry_or_null(&c->overflow, struct gus_mag, node);
-	if (m && (any || gus_poll(c->domain, m->stamp)))
+	if (m && gus_poll(c->domain, m->stamp))
 		list_del_init(&m->node);
 	else
 		m = NULL;
@@ -142,7 +142,7 @@ static struct gus_mag *gus_take_full(struct gus_cache *c)
 		return m;
 	}
 	gus_cache_count(c, err == -EBUSY ? GUS_SMR_NOT_READY : GUS_RING_EMPTY);
-	return smr ? gus_overflow_take(c, false) : NULL;
+	return smr ? gus_overflow_take(c) : NULL;
 }
 
 /* ---- allocation ----------------------------------------------------- */
@@ -239,8 +239,11 @@ EXPORT_SYMBOL_GPL(gus_cache_alloc);
 
 /* ---- free ----------------------------------------------------------- */
 
-/* The free magazine is full: make room.  Context: local lock held. */
-static void gus_free_slow(struct gus_cache *c, struct gus_cpu *pc)
+/*
+ * The free magazine is full: make room for @obj.  Context: local lock held.
+ * In the last resort @obj is not stored (reported, and left allocated).
+ */
+static void gus_free_slow(struct gus_cache *c, struct gus_cpu *pc, void *obj)
 {
 	struct gus_mag *empty;
 
@@ -266,7 +269,7 @@ static void gus_free_slow(struct gus_cache *c, struct gus_cpu *pc)
 	 * unless waiting could never end (this CPU reads the domain).
 	 */
 	if (gus_in_section(c->domain)) {
-		gus_cache_report(c, NULL, "no memory for a magazine inside a read section");
+		gus_cache_report(c, obj, "no magazine memory for a free inside a read section; object leaked");
 		return;
 	}
 	pc->free->stamp = gus_advance(c->domain);
@@ -299,7 +302,7 @@ void gus_cache_free(struct gus_cache *c, void *obj)
 	if (likely(m->count < m->size)) {
 		gus_cache_count(c, GUS_FREE_FAST);
 	} else {
-		gus_free_slow(c, pc);
+		gus_free_slow(c, pc, obj);
 		m = pc->free;
 		if (unlikely(m->count == m->size)) {	/* the last resort failed */
 			local_unlock_irqrestore(&c->cpu->lock, flags);
@@ -449,7 +452,7 @@ unsigned long gus_cache_reclaim(struct gus_cache *c, bool wait)
 		gus_mag_put_empty(c, it);
 		n++;
 	}
-	while (smr && (m = gus_overflow_take(c, false))) {
+	while (smr && (m = gus_overflow_take(c))) {
 		gus_mag_drain(c, m);
 		gus_mag_put_empty(c, m);
 		n++;
