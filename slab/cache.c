@@ -269,7 +269,7 @@ static void gus_free_slow(struct gus_cache *c, struct gus_cpu *pc, void *obj)
 	 * unless waiting could never end (this CPU reads the domain).
 	 */
 	if (gus_in_section(c->domain)) {
-		gus_cache_report(c, obj, "no magazine memory for a free inside a read section; object leaked");
+		gus_cache_report(c, obj, "no magazine for an SMR free in a section: leaked");
 		return;
 	}
 	pc->free->stamp = gus_advance(c->domain);
