@@ -13,6 +13,7 @@
 #include <kunit/test.h>
 #include <linux/cpu.h>
 #include <linux/delay.h>
+#include <linux/fs.h>
 #include <linux/kthread.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -315,6 +316,52 @@ static void cache_gfp_nofail_high_order(struct kunit *test)
 	gus_cache_destroy(c);
 }
 
+static bool debugfs_exists(const char *path)
+{
+	struct file *f = filp_open(path, O_RDONLY, 0);
+
+	if (IS_ERR(f))
+		return false;
+	filp_close(f, NULL);
+	return true;
+}
+
+/* After a known sequence on one CPU the counters say exactly what happened. */
+static void cache_counters_are_exact(struct kunit *test)
+{
+	struct gus_cache *c = cache_create(test, "kunit-stats", 64, 0, 0, NULL);
+	unsigned long slabs, free;
+	void *p[10];
+	int i;
+
+	KUNIT_EXPECT_TRUE(test, debugfs_exists("/sys/kernel/debug/gusslab/kunit-stats/stats"));
+	KUNIT_EXPECT_TRUE(test, debugfs_exists("/sys/kernel/debug/gusslab/kunit-stats/cpu"));
+	migrate_disable();		/* one CPU's magazines, one story */
+	for (i = 0; i < 10; i++)
+		p[i] = gus_cache_alloc(c, GFP_KERNEL);
+	for (i = 0; i < 10; i++)
+		gus_cache_free(c, p[i]);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_ALLOC_SLOW), 1UL);
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_ALLOC_FAST), 9UL);
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_SLAB_ALLOC), 1UL);
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_DEPOT_REFILL), 1UL);
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_FREE_FAST), 10UL);
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_FREE_SLOW), 0UL);
+	/* Objects are conserved: all of the slab sits in the magazines. */
+	gus_depot_totals(c, &slabs, &free);
+	KUNIT_EXPECT_EQ(test, slabs, 1UL);
+	KUNIT_EXPECT_EQ(test, free, (unsigned long)(c->objects - min(c->objects, c->mag_size)));
+	gus_cache_stats_clear(c);
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_ALLOC_FAST), 0UL);
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_FREE_FAST), 0UL);
+	gus_cache_shrink(c);
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_SLAB_FREE), 1UL);
+	KUNIT_EXPECT_EQ(test, cache_slabs(c), 0UL);
+	gus_cache_destroy(c);
+	KUNIT_EXPECT_FALSE(test, debugfs_exists("/sys/kernel/debug/gusslab/kunit-stats/stats"));
+}
+
 struct irq_ctx {
 	struct gus_cache *c;
 	struct hrtimer timer;
@@ -380,6 +427,7 @@ static struct kunit_case cache_cases[] = {
 	KUNIT_CASE(cache_bad_frees_reported),
 	KUNIT_CASE(cache_page_allocation_failure),
 	KUNIT_CASE(cache_gfp_nofail_high_order),
+	KUNIT_CASE(cache_counters_are_exact),
 	KUNIT_CASE(cache_hardirq_context),
 	{}
 };

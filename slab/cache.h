@@ -144,5 +144,6 @@ void gus_shrinker_exit(void);
 void gus_cache_debugfs_add(struct gus_cache *c);
 void gus_cache_debugfs_remove(struct gus_cache *c);
 int gus_cache_debugfs_init(void);
+void gus_cache_stats_clear(struct gus_cache *c);
 
 #endif /* _GUS_CACHE_H */

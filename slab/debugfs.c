@@ -1,12 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * debugfs view of caches: /sys/kernel/debug/gusslab/caches (one line per
- * cache, in the spirit of /proc/slabinfo) and <cache>/stats (each counter,
- * its total then per CPU as C<cpu>=<n>, as SLUB's sysfs does).
- * Files come and go with their cache under gus_caches_lock.
+ * debugfs view of caches, under /sys/kernel/debug/gusslab/:
+ *
+ *   caches         one line per cache, in the spirit of /proc/slabinfo
+ *   <cache>/stats  each counter, its total then per CPU as C<cpu>=<n>, as
+ *                  SLUB's sysfs does; writing 0 clears them
+ *   <cache>/cpu    each online CPU's magazine occupancy
+ *   <cache>/ring   the transfer ring's occupancy and positions
+ *   <cache>/shrink writing 1 runs gus_cache_shrink()
+ *
+ * Files come and go with their cache under gus_caches_lock; debugfs keeps
+ * a handler from running once gus_cache_debugfs_remove() has returned.
  */
+#include <linux/cpu.h>
+#include <linux/kstrtox.h>
 #include <linux/seq_file.h>
+#include <linux/workqueue.h>
 
+#include <gusslab_compat.h>
 #include "../gus/gus_internal.h"
 #include "cache.h"
 
@@ -68,14 +79,143 @@ static int gus_cache_stats_show(struct seq_file *m, void *unused)
 	}
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(gus_cache_stats);
+
+static int gus_cache_stats_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, gus_cache_stats_show, inode->i_private);
+}
+
+/**
+ * gus_cache_stats_clear() - zero every counter of @c.
+ * @c: the cache.
+ *
+ * Increments racing with the clear may survive it.
+ *
+ * Context: any context.
+ */
+void gus_cache_stats_clear(struct gus_cache *c)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		memset(per_cpu_ptr(c->cpu, cpu)->ev, 0, sizeof(c->cpu->ev));
+}
+
+GUS_EXPORT_INTERNAL(gus_cache_stats_clear);
+
+/* Writing 0 clears every counter. */
+static ssize_t gus_cache_stats_write(struct file *file, const char __user *buf,
+				     size_t len, loff_t *ppos)
+{
+	struct gus_cache *c = ((struct seq_file *)file->private_data)->private;
+	unsigned int val;
+	int err;
+
+	err = kstrtouint_from_user(buf, len, 0, &val);
+	if (err)
+		return err;
+	if (val)
+		return -EINVAL;
+	gus_cache_stats_clear(c);
+	return len;
+}
+
+static const struct file_operations gus_cache_stats_fops = {
+	.owner = THIS_MODULE,
+	.open = gus_cache_stats_open,
+	.read = seq_read,
+	.write = gus_cache_stats_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+struct gus_cpu_snap {
+	unsigned int alloc, free, size;
+};
+
+/* Runs on the CPU being read, in a bound kworker. */
+static long gus_cpu_snapshot(void *arg)
+{
+	struct gus_cache *c = ((void **)arg)[0];
+	struct gus_cpu_snap *snap = ((void **)arg)[1];
+	struct gus_cpu *pc;
+	unsigned long flags;
+
+	local_lock_irqsave(&c->cpu->lock, flags);
+	pc = this_cpu_ptr(c->cpu);
+	snap->alloc = pc->alloc->count;
+	snap->free = pc->free->count;
+	snap->size = pc->alloc->size;
+	local_unlock_irqrestore(&c->cpu->lock, flags);
+	return 0;
+}
+
+static int gus_cache_cpu_show(struct seq_file *m, void *unused)
+{
+	struct gus_cache *c = m->private;
+	struct gus_cpu_snap snap;
+	void *arg[2] = { c, &snap };
+	int cpu;
+
+	seq_puts(m, "# cpu alloc_objs free_objs magazine_size\n");
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		work_on_cpu(cpu, gus_cpu_snapshot, arg);
+		seq_printf(m, "%d %u %u %u\n", cpu, snap.alloc, snap.free, snap.size);
+	}
+	cpus_read_unlock();
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(gus_cache_cpu);
+
+static int gus_cache_ring_show(struct seq_file *m, void *unused)
+{
+	struct gus_cache *c = m->private;
+
+	seq_printf(m, "magazines %u\ncapacity %u\nhead %u\ntail %u\nspare_magazines %u\n",
+		   gus_ring_count(c->full), gus_ring_capacity(c->full),
+		   atomic_read(&c->full->head), atomic_read(&c->full->tail),
+		   gus_ring_count(c->empty));
+	if (c->domain)
+		seq_printf(m, "overflow %s\nwr_seq %lu\nrd_seq %lu\n",
+			   list_empty_careful(&c->overflow) ? "empty" : "used",
+			   gus_current(c->domain), atomic_long_read(&c->domain->rd_seq));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(gus_cache_ring);
+
+static ssize_t gus_cache_shrink_write(struct file *file, const char __user *buf,
+				      size_t len, loff_t *ppos)
+{
+	struct gus_cache *c = file->private_data;
+	unsigned int val;
+	int err;
+
+	err = kstrtouint_from_user(buf, len, 0, &val);
+	if (err)
+		return err;
+	if (val != 1)
+		return -EINVAL;
+	gus_cache_shrink(c);
+	return len;
+}
+
+static const struct file_operations gus_cache_shrink_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = gus_cache_shrink_write,
+	.llseek = noop_llseek,
+};
 
 void gus_cache_debugfs_add(struct gus_cache *c)
 {
 	if (IS_ERR_OR_NULL(gusslab_debugfs_root))
 		return;
 	c->dir = debugfs_create_dir(c->name, gusslab_debugfs_root);
-	debugfs_create_file("stats", 0400, c->dir, c, &gus_cache_stats_fops);
+	debugfs_create_file("stats", 0600, c->dir, c, &gus_cache_stats_fops);
+	debugfs_create_file("cpu", 0400, c->dir, c, &gus_cache_cpu_fops);
+	debugfs_create_file("ring", 0400, c->dir, c, &gus_cache_ring_fops);
+	debugfs_create_file("shrink", 0200, c->dir, c, &gus_cache_shrink_fops);
 }
 
 void gus_cache_debugfs_remove(struct gus_cache *c)
