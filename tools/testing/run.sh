@@ -114,7 +114,7 @@ demo)
 	must insmod gusslab_example.ko
 	echo "--- /sys/kernel/debug/gusslab:"
 	find /sys/kernel/debug/gusslab
-	for f in $(find /sys/kernel/debug/gusslab -type f); do
+	for f in $(find /sys/kernel/debug/gusslab -type f -perm -0400); do
 		echo "--- $f:"; cat "$f"
 	done
 	rmmod gusslab 2>/dev/null && echo "GUSSLAB-FAIL: gusslab unloaded under a client"
