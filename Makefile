@@ -6,6 +6,7 @@
 # make check-all       the whole matrix (what CI runs)
 # make demo            boot a test kernel, load gusslab, show its debugfs
 # make run KERNEL=6.12 FLAVOUR=kcsan   one KUnit run of your choice
+# make bench [KERNEL=6.1]              the benchmarks, on the perf kernel
 #
 # Variables: KDIR (kernel build tree), W=1, C=1 as for any kernel module.
 
@@ -28,9 +29,15 @@ check-all:
 	tools/testing/check.sh all
 
 demo:
+	tools/testing/deps.sh
 	tools/testing/run.sh --kernel $(KERNEL) --flavour $(FLAVOUR) --mode demo
 
 run:
+	tools/testing/deps.sh
 	tools/testing/run.sh --kernel $(KERNEL) --flavour $(FLAVOUR) --mode kunit
 
-.PHONY: all modules clean check check-all demo run
+bench:
+	tools/testing/deps.sh
+	tools/testing/run.sh --kernel $(KERNEL) --flavour perf --mode bench
+
+.PHONY: all modules clean check check-all demo run bench
