@@ -31,7 +31,8 @@ done
 kdir=$("$here/kernel.sh" build 6.1 debug) || { echo "$passed passed, $((failed + 1)) failed"; exit 1; }
 work=$cache/work/sparse
 mkdir -p "$work"
-rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
+# By content, not by time stamp: see run.sh.
+rsync -rlpc --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
 	Kbuild Makefile include gus slab kunit tools "$work/"
 if make -C "$kdir" M="$work" C=2 CHECK=sparse modules >"$work.log" 2>&1 &&
    ! grep -E 'warning:|error:' "$work.log"; then
