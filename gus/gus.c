@@ -116,6 +116,7 @@
 
 #include <gusslab_compat.h>
 #include "gus_internal.h"
+#include "../slab/gus_trace.h"
 
 static DEFINE_MUTEX(gus_domains_lock);	/* protects gus_domains */
 static LIST_HEAD(gus_domains);
@@ -189,15 +190,16 @@ unsigned long gus_advance(struct gus_domain *d)
 	if (d->flags & GUS_LAZY) {
 		goal = get_state_synchronize_rcu();
 		gus_lazy_kick(d);
-		return goal;
-	}
-	if (d->flags & GUS_DEFERRED) {
+	} else if (d->flags & GUS_DEFERRED) {
 		/* Pairs with the smp_store_mb() in __gus_publish(). */
 		smp_mb();
-		return atomic_long_read(&d->wr_seq) + GUS_SEQ_INCR;
+		goal = atomic_long_read(&d->wr_seq) + GUS_SEQ_INCR;
+	} else {
+		/* Fully ordered: pairs with the smp_store_mb() in __gus_publish(). */
+		goal = atomic_long_add_return(GUS_SEQ_INCR, &d->wr_seq);
 	}
-	/* Fully ordered: pairs with the smp_store_mb() in __gus_publish(). */
-	return atomic_long_add_return(GUS_SEQ_INCR, &d->wr_seq);
+	trace_gus_advance(d->name, goal, atomic_long_read(&d->wr_seq));
+	return goal;
 }
 EXPORT_SYMBOL_GPL(gus_advance);
 
@@ -304,8 +306,10 @@ bool gus_poll(struct gus_domain *d, unsigned long goal)
 	}
 	done = gus_scan(d, goal, wr);
 out:
-	if (!done)
+	if (!done) {
 		gus_count(d, GUS_EV_POLL_FAIL);
+		trace_gus_poll_fail(d->name, goal, atomic_long_read(&d->rd_seq));
+	}
 	return done;
 }
 EXPORT_SYMBOL_GPL(gus_poll);
@@ -351,6 +355,7 @@ void gus_wait(struct gus_domain *d, unsigned long goal)
 		return;
 	}
 	might_sleep();
+	trace_gus_wait(d->name, goal, atomic_long_read(&d->wr_seq));
 	if (d->flags & GUS_LAZY) {
 		cond_synchronize_rcu(goal);
 		return;

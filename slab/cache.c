@@ -51,6 +51,7 @@
 #include <gusslab_compat.h>
 #include "../gus/gus_internal.h"
 #include "cache.h"
+#include "gus_trace.h"
 
 DEFINE_MUTEX(gus_caches_lock);	/* protects gus_caches; see the lock order */
 LIST_HEAD(gus_caches);
@@ -96,6 +97,7 @@ static void gus_queue_full(struct gus_cache *c, struct gus_mag *m)
 
 	if (gus_cache_is_smr(c))
 		m->stamp = gus_advance(c->domain);
+	trace_gus_mag_to_ring(c->name, m->count, m->stamp);
 	if (!gus_ring_push(c->full, m)) {
 		gus_cache_count(c, GUS_RING_PUSH);
 		return;
@@ -139,6 +141,8 @@ static struct gus_mag *gus_take_full(struct gus_cache *c)
 	err = gus_ring_pop_if(c->full, &m, smr ? gus_mag_reached : NULL, c->domain);
 	if (!err) {
 		gus_cache_count(c, GUS_RING_POP);
+		trace_gus_ring_to_mag(c->name, ((struct gus_mag *)m)->count,
+				      ((struct gus_mag *)m)->stamp);
 		return m;
 	}
 	gus_cache_count(c, err == -EBUSY ? GUS_SMR_NOT_READY : GUS_RING_EMPTY);
@@ -233,6 +237,7 @@ void *gus_cache_alloc(struct gus_cache *c, gfp_t gfp)
 	}
 	if (obj && (gfp & __GFP_ZERO))
 		memset(obj, 0, c->object_size);
+	trace_gus_alloc(c->name, obj);
 	return obj;
 }
 EXPORT_SYMBOL_GPL(gus_cache_alloc);
@@ -296,6 +301,7 @@ void gus_cache_free(struct gus_cache *c, void *obj)
 
 	if (unlikely(!obj))
 		return;
+	trace_gus_free(c->name, obj);
 	local_lock_irqsave(&c->cpu->lock, flags);
 	pc = this_cpu_ptr(c->cpu);
 	m = pc->free;
@@ -337,7 +343,8 @@ int gus_cache_alloc_bulk(struct gus_cache *c, gfp_t gfp, size_t n, void **p)
 		pc = this_cpu_ptr(c->cpu);
 		m = pc->alloc;
 		while (i < n && m->count) {
-			p[i++] = m->objs[--m->count];
+			p[i] = m->objs[--m->count];
+			trace_gus_alloc(c->name, p[i++]);
 			gus_cache_count(c, GUS_ALLOC_FAST);
 		}
 		if (i == n)
@@ -381,6 +388,7 @@ void gus_cache_free_bulk(struct gus_cache *c, size_t n, void **p)
 	m = this_cpu_ptr(c->cpu)->free;
 	for (; i < n && m->count < m->size; i++) {
 		if (p[i]) {
+			trace_gus_free(c->name, p[i]);
 			m->objs[m->count++] = p[i];
 			gus_cache_count(c, GUS_FREE_FAST);
 		}

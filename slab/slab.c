@@ -26,6 +26,7 @@
 
 #include <gusslab_compat.h>
 #include "cache.h"
+#include "gus_trace.h"
 
 /* Test hook: the next this-many slab allocations fail as if out of memory. */
 atomic_t gus_fail_slab_allocs = ATOMIC_INIT(0);
@@ -202,6 +203,7 @@ bool gus_depot_grow(struct gus_cache *c, int node, gfp_t gfp)
 	gn->nr_free += c->objects;
 	spin_unlock_irqrestore(&gn->lock, flags);
 	gus_cache_count(c, GUS_SLAB_ALLOC);
+	trace_gus_slab_grow(c->name, s->node, c->order);
 	return true;
 }
 
@@ -296,6 +298,7 @@ unsigned long gus_depot_shrink(struct gus_cache *c, unsigned long max)
 		spin_unlock_irqrestore(&gn->lock, flags);
 	}
 	list_for_each_entry_safe(s, tmp, &victims, list) {
+		trace_gus_slab_shrink(c->name, s->node, c->order);
 		s->magic = 0;
 		__free_pages(virt_to_page(s), c->order);
 		gus_cache_count(c, GUS_SLAB_FREE);
