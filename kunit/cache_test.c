@@ -13,7 +13,7 @@
 #include <kunit/test.h>
 #include <linux/cpu.h>
 #include <linux/delay.h>
-#include <linux/fs.h>
+#include <linux/debugfs.h>
 #include <linux/kthread.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -23,6 +23,7 @@
 #include "kunit_util.h"
 #include "../gus/gus_internal.h"
 #include "../slab/cache.h"
+#include "../slab/gus_trace.h"
 
 GUS_IMPORT_INTERNAL();
 
@@ -316,14 +317,29 @@ static void cache_gfp_nofail_high_order(struct kunit *test)
 	gus_cache_destroy(c);
 }
 
-static bool debugfs_exists(const char *path)
+static struct dentry *debugfs_child(struct dentry *parent, const char *name)
 {
-	struct file *f = filp_open(path, O_RDONLY, 0);
+	struct dentry *d = debugfs_lookup(name, parent);
 
-	if (IS_ERR(f))
-		return false;
-	filp_close(f, NULL);
-	return true;
+	dput(parent);
+	return IS_ERR(d) ? NULL : d;
+}
+
+/*
+ * Whether /sys/kernel/debug/gusslab/<cache>/<file> exists, looked up dentry
+ * by dentry: on recent kernels (7.3 here) a kthread's root is an empty
+ * nullfs, so a path name does not resolve from the KUnit thread.
+ */
+static bool debugfs_exists(const char *cache, const char *file)
+{
+	struct dentry *d = debugfs_child(NULL, "gusslab");
+
+	if (d)
+		d = debugfs_child(d, cache);
+	if (d)
+		d = debugfs_child(d, file);
+	dput(d);
+	return d;
 }
 
 /* After a known sequence on one CPU the counters say exactly what happened. */
@@ -334,8 +350,8 @@ static void cache_counters_are_exact(struct kunit *test)
 	void *p[10];
 	int i;
 
-	KUNIT_EXPECT_TRUE(test, debugfs_exists("/sys/kernel/debug/gusslab/kunit-stats/stats"));
-	KUNIT_EXPECT_TRUE(test, debugfs_exists("/sys/kernel/debug/gusslab/kunit-stats/cpu"));
+	KUNIT_EXPECT_TRUE(test, debugfs_exists("kunit-stats", "stats"));
+	KUNIT_EXPECT_TRUE(test, debugfs_exists("kunit-stats", "cpu"));
 	migrate_disable();		/* one CPU's magazines, one story */
 	for (i = 0; i < 10; i++)
 		p[i] = gus_cache_alloc(c, GFP_KERNEL);
@@ -359,7 +375,60 @@ static void cache_counters_are_exact(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_SLAB_FREE), 1UL);
 	KUNIT_EXPECT_EQ(test, cache_slabs(c), 0UL);
 	gus_cache_destroy(c);
-	KUNIT_EXPECT_FALSE(test, debugfs_exists("/sys/kernel/debug/gusslab/kunit-stats/stats"));
+	KUNIT_EXPECT_FALSE(test, debugfs_exists("kunit-stats", "stats"));
+}
+
+struct trace_probe_ctx {
+	struct gus_cache *c;
+	const void *alloc, *free;
+	int allocs, frees;
+};
+
+static void probe_alloc(void *data, const char *cache, const void *obj)
+{
+	struct trace_probe_ctx *x = data;
+
+	if (!strcmp(cache, x->c->name)) {
+		x->alloc = obj;
+		x->allocs++;
+	}
+}
+
+static void probe_free(void *data, const char *cache, const void *obj)
+{
+	struct trace_probe_ctx *x = data;
+
+	if (!strcmp(cache, x->c->name)) {
+		x->free = obj;
+		x->frees++;
+	}
+}
+
+/*
+ * The gus_alloc and gus_free tracepoints fire once per call with the cache
+ * and the object.  (The runner checks that the events reach tracefs.)
+ */
+static void cache_tracepoints_fire(struct kunit *test)
+{
+	struct trace_probe_ctx x = {
+		.c = cache_create(test, "kunit-trace", 64, 0, 0, NULL),
+	};
+	void *p[3];
+
+	KUNIT_ASSERT_EQ(test, register_trace_gus_alloc(probe_alloc, &x), 0);
+	KUNIT_ASSERT_EQ(test, register_trace_gus_free(probe_free, &x), 0);
+	p[0] = gus_cache_alloc(x.c, GFP_KERNEL);
+	gus_cache_free(x.c, p[0]);
+	KUNIT_EXPECT_EQ(test, gus_cache_alloc_bulk(x.c, GFP_KERNEL, 2, p + 1), 2);
+	gus_cache_free_bulk(x.c, 2, p + 1);
+	unregister_trace_gus_free(probe_free, &x);
+	unregister_trace_gus_alloc(probe_alloc, &x);
+	tracepoint_synchronize_unregister();
+	KUNIT_EXPECT_EQ(test, x.allocs, 3);
+	KUNIT_EXPECT_EQ(test, x.frees, 3);
+	KUNIT_EXPECT_PTR_EQ(test, x.alloc, (const void *)p[2]);
+	KUNIT_EXPECT_PTR_EQ(test, x.free, (const void *)p[2]);
+	gus_cache_destroy(x.c);
 }
 
 struct irq_ctx {
@@ -428,6 +497,7 @@ static struct kunit_case cache_cases[] = {
 	KUNIT_CASE(cache_page_allocation_failure),
 	KUNIT_CASE(cache_gfp_nofail_high_order),
 	KUNIT_CASE(cache_counters_are_exact),
+	KUNIT_CASE(cache_tracepoints_fire),
 	KUNIT_CASE(cache_hardirq_context),
 	{}
 };
