@@ -227,6 +227,7 @@ static void cache_smr_shrink_waits_for_readers(struct kunit *test)
 	struct gus_cache *c = cache_create(test, "kunit-smr-shrink", 64, 0, GUS_CACHE_SMR, NULL);
 	struct gus_domain *d = gus_cache_domain(c);
 	unsigned int i, n = 4 * c->objects;
+	struct gus_cache_usage u;
 	void **objs;
 
 	KUNIT_ASSERT_NOT_NULL(test, d);
@@ -236,6 +237,11 @@ static void cache_smr_shrink_waits_for_readers(struct kunit *test)
 	gus_enter(d);			/* a reader that predates the frees */
 	for (i = 0; i < n; i++)
 		gus_cache_free(c, objs[i]);
+	/* Stamped magazines wait in the queue, each object counted once. */
+	gus_cache_usage(c, &u);
+	KUNIT_EXPECT_GT(test, u.queued, 0UL);
+	KUNIT_EXPECT_EQ(test, u.active, 0UL);
+	KUNIT_EXPECT_EQ(test, u.in_slabs + u.in_cpus + u.queued, u.objects);
 	gus_exit(d);
 	gus_enter(d);
 	gus_cache_reclaim(c, false);
@@ -244,6 +250,8 @@ static void cache_smr_shrink_waits_for_readers(struct kunit *test)
 	gus_synchronize(d);
 	gus_cache_shrink(c);
 	KUNIT_EXPECT_EQ(test, cache_slabs(c), 0UL);
+	gus_cache_usage(c, &u);
+	KUNIT_EXPECT_EQ(test, u.queued + u.in_cpus, 0UL);
 	gus_cache_destroy(c);
 }
 
@@ -346,6 +354,7 @@ static bool debugfs_exists(const char *cache, const char *file)
 static void cache_counters_are_exact(struct kunit *test)
 {
 	struct gus_cache *c = cache_create(test, "kunit-stats", 64, 0, 0, NULL);
+	struct gus_cache_usage u;
 	unsigned long slabs, free;
 	void *p[10];
 	int i;
@@ -368,12 +377,36 @@ static void cache_counters_are_exact(struct kunit *test)
 	gus_depot_totals(c, &slabs, &free);
 	KUNIT_EXPECT_EQ(test, slabs, 1UL);
 	KUNIT_EXPECT_EQ(test, free, (unsigned long)(c->objects - min(c->objects, c->mag_size)));
+	/* The caches line: no object in use, every one accounted for. */
+	gus_cache_usage(c, &u);
+	KUNIT_EXPECT_EQ(test, u.slabs, 1UL);
+	KUNIT_EXPECT_EQ(test, u.active_slabs, 1UL);
+	KUNIT_EXPECT_EQ(test, u.objects, (unsigned long)c->objects);
+	KUNIT_EXPECT_EQ(test, u.in_cpus, (unsigned long)min(c->objects, c->mag_size));
+	KUNIT_EXPECT_EQ(test, u.queued, 0UL);
+	KUNIT_EXPECT_EQ(test, u.active, 0UL);
+	KUNIT_EXPECT_EQ(test, u.in_slabs + u.in_cpus + u.queued + u.active, u.objects);
+	/* Allocated less freed is what the line calls active. */
+	for (i = 0; i < 7; i++)
+		p[i] = gus_cache_alloc(c, GFP_KERNEL);
+	gus_cache_usage(c, &u);
+	KUNIT_EXPECT_EQ(test, u.active, 7UL);
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_ALLOC_FAST) +
+			gus_cache_event_sum(c, GUS_ALLOC_SLOW) -
+			gus_cache_event_sum(c, GUS_FREE_FAST) -
+			gus_cache_event_sum(c, GUS_FREE_SLOW), 7UL);
+	gus_cache_free_bulk(c, 7, p);
 	gus_cache_stats_clear(c);
 	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_ALLOC_FAST), 0UL);
 	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_FREE_FAST), 0UL);
+	gus_cache_usage(c, &u);
+	KUNIT_EXPECT_EQ(test, u.active, 0UL);
 	gus_cache_shrink(c);
 	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_SLAB_FREE), 1UL);
 	KUNIT_EXPECT_EQ(test, cache_slabs(c), 0UL);
+	gus_cache_usage(c, &u);
+	KUNIT_EXPECT_EQ(test, u.objects, 0UL);
+	KUNIT_EXPECT_EQ(test, u.in_cpus + u.queued + u.active, 0UL);
 	gus_cache_destroy(c);
 	KUNIT_EXPECT_FALSE(test, debugfs_exists("kunit-stats", "stats"));
 }

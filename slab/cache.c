@@ -44,6 +44,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 #include <linux/topology.h>
@@ -98,12 +99,14 @@ static void gus_queue_full(struct gus_cache *c, struct gus_mag *m)
 	if (gus_cache_is_smr(c))
 		m->stamp = gus_advance(c->domain);
 	trace_gus_mag_to_ring(c->name, m->count, m->stamp);
+	this_cpu_add(c->cpu->queued, m->count);	/* before m is another CPU's */
 	if (!gus_ring_push(c->full, m)) {
 		gus_cache_count(c, GUS_RING_PUSH);
 		return;
 	}
 	gus_cache_count(c, GUS_RING_FULL);
 	if (!gus_cache_is_smr(c)) {
+		this_cpu_sub(c->cpu->queued, m->count);
 		gus_mag_drain(c, m);
 		gus_mag_put_empty(c, m);
 		return;
@@ -128,25 +131,46 @@ static struct gus_mag *gus_overflow_take(struct gus_cache *c)
 	else
 		m = NULL;
 	spin_unlock_irqrestore(&c->overflow_lock, flags);
+	if (m)
+		this_cpu_sub(c->cpu->queued, m->count);
 	return m;
 }
 
-/* A full magazine whose objects may be reused now, or NULL. */
-static struct gus_mag *gus_take_full(struct gus_cache *c)
+/*
+ * Pop the ring's head magazine if its objects may be reused (SMR: stamp
+ * reached).  Return: 0, -EAGAIN (empty) or -EBUSY (stamp not reached).
+ */
+static int gus_pop_full(struct gus_cache *c, struct gus_mag **mp)
 {
 	bool smr = gus_cache_is_smr(c);
 	void *m;
 	int err;
 
+	/* The head magazine's stamp may be read as it is freed: see magazine.c. */
+	rcu_read_lock();
 	err = gus_ring_pop_if(c->full, &m, smr ? gus_mag_reached : NULL, c->domain);
+	rcu_read_unlock();
+	if (err)
+		return err;
+	*mp = m;
+	this_cpu_sub(c->cpu->queued, (*mp)->count);
+	return 0;
+}
+
+/* A full magazine whose objects may be reused now, or NULL. */
+static struct gus_mag *gus_take_full(struct gus_cache *c)
+{
+	struct gus_mag *m;
+	int err;
+
+	err = gus_pop_full(c, &m);
 	if (!err) {
 		gus_cache_count(c, GUS_RING_POP);
-		trace_gus_ring_to_mag(c->name, ((struct gus_mag *)m)->count,
-				      ((struct gus_mag *)m)->stamp);
+		trace_gus_ring_to_mag(c->name, m->count, m->stamp);
 		return m;
 	}
 	gus_cache_count(c, err == -EBUSY ? GUS_SMR_NOT_READY : GUS_RING_EMPTY);
-	return smr ? gus_overflow_take(c) : NULL;
+	return gus_cache_is_smr(c) ? gus_overflow_take(c) : NULL;
 }
 
 /* ---- allocation ----------------------------------------------------- */
@@ -451,13 +475,12 @@ unsigned long gus_cache_reclaim(struct gus_cache *c, bool wait)
 	bool smr = gus_cache_is_smr(c);
 	unsigned long n = 0;
 	struct gus_mag *m;
-	void *it;
 
 	if (smr && wait)
 		gus_synchronize(c->domain);	/* every stamp so far is reached */
-	while (!gus_ring_pop_if(c->full, &it, smr ? gus_mag_reached : NULL, c->domain)) {
-		gus_mag_drain(c, it);
-		gus_mag_put_empty(c, it);
+	while (!gus_pop_full(c, &m)) {
+		gus_mag_drain(c, m);
+		gus_mag_put_empty(c, m);
 		n++;
 	}
 	while (smr && (m = gus_overflow_take(c))) {

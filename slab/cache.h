@@ -23,7 +23,10 @@ struct gus_mag {
 	unsigned int count;
 	unsigned int size;
 	unsigned long stamp;		/* SMR: goal taken when it filled */
-	struct list_head node;		/* on the overflow list */
+	union {
+		struct list_head node;	/* on the overflow list */
+		struct rcu_head rcu;	/* freed after an RCU grace period */
+	};
 	void *objs[];
 };
 
@@ -65,6 +68,8 @@ enum gus_cache_event {
 	GUS_SLAB_FREE,		/* slabs given back */
 	GUS_ALLOC_FAILED,	/* allocations that returned NULL */
 	GUS_BAD_FREE,		/* frees refused: not an object of the cache */
+	GUS_SHRINK_SCAN,	/* shrinker visits */
+	GUS_SHRINK_FREED,	/* slabs the shrinker gave back */
 	GUS_NR_CACHE_EVENTS
 };
 
@@ -72,6 +77,12 @@ struct gus_cpu {
 	local_lock_t lock;		/* protects this CPU's magazines */
 	struct gus_mag *alloc;		/* objects ready to hand out */
 	struct gus_mag *free;		/* objects freed on this CPU */
+	/*
+	 * Objects this CPU queued (ring or overflow list) less those it took
+	 * back; only the sum over CPUs means anything, and is exact when the
+	 * cache is quiet.  Not a statistic: clearing the stats keeps it.
+	 */
+	long queued;
 	unsigned long ev[GUS_NR_CACHE_EVENTS];
 };
 
@@ -103,9 +114,15 @@ static inline bool gus_cache_is_smr(const struct gus_cache *c)
 	return c->flags & GUS_CACHE_SMR;
 }
 
+static inline void gus_cache_count_n(struct gus_cache *c, enum gus_cache_event e,
+				     unsigned long n)
+{
+	this_cpu_add(c->cpu->ev[e], n);
+}
+
 static inline void gus_cache_count(struct gus_cache *c, enum gus_cache_event e)
 {
-	this_cpu_inc(c->cpu->ev[e]);
+	gus_cache_count_n(c, e, 1);
 }
 
 /* slab/slab.c: the depot. */
@@ -145,5 +162,18 @@ void gus_cache_debugfs_add(struct gus_cache *c);
 void gus_cache_debugfs_remove(struct gus_cache *c);
 int gus_cache_debugfs_init(void);
 void gus_cache_stats_clear(struct gus_cache *c);
+
+/* Where a cache's objects are, as the caches file shows it. */
+struct gus_cache_usage {
+	unsigned long slabs;		/* slabs held */
+	unsigned long active_slabs;	/* slabs with an object not free */
+	unsigned long objects;		/* objects in those slabs */
+	unsigned long in_slabs;		/* free in the slabs */
+	unsigned long in_cpus;		/* idle in per-CPU magazines */
+	unsigned long queued;		/* idle in the ring and overflow list */
+	unsigned long active;		/* the rest: held by users */
+};
+
+void gus_cache_usage(struct gus_cache *c, struct gus_cache_usage *u);
 
 #endif /* _GUS_CACHE_H */

@@ -2,11 +2,13 @@
 /*
  * debugfs view of caches, under /sys/kernel/debug/gusslab/:
  *
- *   caches         one line per cache, in the spirit of /proc/slabinfo
+ *   caches         one line per cache, in the spirit of /proc/slabinfo;
+ *                  where the objects are: gus_cache_usage()
  *   <cache>/stats  each counter, its total then per CPU as C<cpu>=<n>, as
  *                  SLUB's sysfs does; writing 0 clears them
  *   <cache>/cpu    each online CPU's magazine occupancy
- *   <cache>/ring   the transfer ring's occupancy and positions
+ *   <cache>/ring   the transfer ring's occupancy and positions; SMR: the
+ *                  head magazine's stamp against the domain
  *   <cache>/shrink writing 1 runs gus_cache_shrink()
  *
  * Files come and go with their cache under gus_caches_lock; debugfs keeps
@@ -14,6 +16,7 @@
  */
 #include <linux/cpu.h>
 #include <linux/kstrtox.h>
+#include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/workqueue.h>
 
@@ -38,22 +41,69 @@ static const char *const gus_cache_event_names[GUS_NR_CACHE_EVENTS] = {
 	[GUS_SLAB_FREE] = "slab_free",
 	[GUS_ALLOC_FAILED] = "alloc_failed",
 	[GUS_BAD_FREE] = "bad_free",
+	[GUS_SHRINK_SCAN] = "shrink_scan",
+	[GUS_SHRINK_FREED] = "shrink_freed",
 };
+
+/* Objects in another CPU's magazine; the caller holds rcu_read_lock(). */
+static unsigned int gus_peek_count(struct gus_mag **slot)
+{
+	/* The owner swaps and fills it under its local lock: a racy look. */
+	return data_race(READ_ONCE(*slot)->count);
+}
+
+/**
+ * gus_cache_usage() - count where @c's objects are.
+ * @c: the cache.
+ * @u: filled in.
+ *
+ * A snapshot taken without stopping the cache: exact when it is quiet,
+ * approximate (never negative) while it works.
+ *
+ * Context: process or softirq context, not in an NMI.
+ */
+void gus_cache_usage(struct gus_cache *c, struct gus_cache_usage *u)
+{
+	unsigned long empty = 0, held;
+	struct gus_cpu *pc;
+	long queued = 0;
+	int node, cpu;
+
+	gus_depot_totals(c, &u->slabs, &u->in_slabs);
+	for_each_node(node)
+		empty += READ_ONCE(c->nodes[node]->nr_empty);
+	u->active_slabs = u->slabs - min(empty, u->slabs);
+	u->objects = u->slabs * c->objects;
+	u->in_cpus = 0;
+	rcu_read_lock();	/* magazines are freed after a grace period */
+	for_each_possible_cpu(cpu) {
+		pc = per_cpu_ptr(c->cpu, cpu);
+		u->in_cpus += gus_peek_count(&pc->alloc) + gus_peek_count(&pc->free);
+		/* Updated without a lock by its CPU: a snapshot is enough. */
+		queued += data_race(READ_ONCE(pc->queued));
+	}
+	rcu_read_unlock();
+	u->queued = max(queued, 0L);
+	held = u->objects - min(u->in_slabs, u->objects);
+	u->active = held - min(u->in_cpus + u->queued, held);
+}
+
+GUS_EXPORT_INTERNAL(gus_cache_usage);
 
 static int gus_caches_show(struct seq_file *m, void *unused)
 {
-	unsigned long slabs, free;
+	struct gus_cache_usage u;
 	struct gus_cache *c;
 
-	seq_puts(m, "# name             <outside_depot> <num_objs> <objsize> <objperslab> <pagesperslab> <num_slabs> <ring_mags> <mag_size> <smr>\n");
+	seq_puts(m, "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> <active_slabs> <num_slabs> <cpu_objs> <queued_objs> <ring_mags> <domain>\n");
 	mutex_lock(&gus_caches_lock);
 	list_for_each_entry(c, &gus_caches, list) {
-		gus_depot_totals(c, &slabs, &free);
-		seq_printf(m, "%-18s %15lu %10lu %9u %12u %14u %11lu %11u %10u %5s\n",
-			   c->name, slabs * c->objects - free, slabs * c->objects,
-			   c->size, c->objects, 1U << c->order, slabs,
-			   gus_ring_count(c->full), c->mag_size,
-			   gus_cache_is_smr(c) ? "yes" : "no");
+		gus_cache_usage(c, &u);
+		seq_printf(m, "%-17s %13lu %10lu %9u %12u %14u %14lu %11lu %10lu %13lu %11u %s\n",
+			   c->name, u.active, u.objects, c->size, c->objects,
+			   1U << c->order, u.active_slabs, u.slabs, u.in_cpus,
+			   u.queued, gus_ring_count(c->full),
+			   c->domain ? c->name : "-");
 	}
 	mutex_unlock(&gus_caches_lock);
 	return 0;
@@ -168,18 +218,38 @@ static int gus_cache_cpu_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(gus_cache_cpu);
 
+/* A gus_ring_pop_if() predicate that only records the head's stamp. */
+static bool gus_peek_stamp(void *item, void *stamp)
+{
+	*(unsigned long *)stamp = READ_ONCE(((struct gus_mag *)item)->stamp);
+	return false;
+}
+
 static int gus_cache_ring_show(struct seq_file *m, void *unused)
 {
 	struct gus_cache *c = m->private;
+	unsigned long stamp;
+	void *unused_item;
+	int err;
 
 	seq_printf(m, "magazines %u\ncapacity %u\nhead %u\ntail %u\nspare_magazines %u\n",
 		   gus_ring_count(c->full), gus_ring_capacity(c->full),
 		   atomic_read(&c->full->head), atomic_read(&c->full->tail),
 		   gus_ring_count(c->empty));
-	if (c->domain)
-		seq_printf(m, "overflow %s\nwr_seq %lu\nrd_seq %lu\n",
-			   list_empty_careful(&c->overflow) ? "empty" : "used",
-			   gus_current(c->domain), atomic_long_read(&c->domain->rd_seq));
+	if (!c->domain)
+		return 0;
+	/* The head magazine may be popped and freed meanwhile: magazine.c. */
+	rcu_read_lock();
+	err = gus_ring_pop_if(c->full, &unused_item, gus_peek_stamp, &stamp);
+	rcu_read_unlock();
+	if (err == -EBUSY)
+		seq_printf(m, "head_stamp %lu\nhead_reusable %s\n", stamp,
+			   gus_poll(c->domain, stamp) ? "yes" : "no");
+	else
+		seq_puts(m, "head_stamp -\nhead_reusable -\n");
+	seq_printf(m, "overflow %s\nwr_seq %lu\nrd_seq %lu\n",
+		   list_empty_careful(&c->overflow) ? "empty" : "used",
+		   gus_current(c->domain), atomic_long_read(&c->domain->rd_seq));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(gus_cache_ring);

@@ -7,8 +7,13 @@
  * in the cache's "empty" ring, so the slow paths seldom allocate one, and
  * the fast paths never do.  A magazine is allocated with GFP_ATOMIC only
  * when that ring is empty, and freed when it is full.
+ *
+ * A magazine is freed only after an RCU grace period: gus_ring_pop_if()
+ * lets a CPU read the stamp of a head magazine that another CPU may pop,
+ * empty and give back meanwhile, and it does so inside an RCU reader.
  */
 #include <linux/overflow.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 
 #include "cache.h"
@@ -61,7 +66,7 @@ void gus_mag_put_empty(struct gus_cache *c, struct gus_mag *m)
 {
 	m->count = 0;
 	if (gus_ring_push(c->empty, m))
-		kfree(m);
+		kfree_rcu(m, rcu);	/* see the top of this file */
 }
 
 /**

@@ -44,8 +44,13 @@ static unsigned long gus_shrink_scan(struct shrinker *s, struct shrink_control *
 	if (!mutex_trylock(&gus_caches_lock))
 		return SHRINK_STOP;
 	list_for_each_entry(c, &gus_caches, list) {
+		unsigned long slabs;
+
 		gus_cache_reclaim(c, false);
-		freed += gus_depot_shrink(c, ULONG_MAX) * c->objects;
+		slabs = gus_depot_shrink(c, ULONG_MAX);
+		gus_cache_count(c, GUS_SHRINK_SCAN);
+		gus_cache_count_n(c, GUS_SHRINK_FREED, slabs);
+		freed += slabs * c->objects;
 		if (freed >= sc->nr_to_scan)
 			break;
 	}
