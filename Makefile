@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make                 build gusslab.ko (and gusslab_test.ko if the kernel
-#                      has KUnit) against KDIR
+#                      has KUnit) against KDIR, and tools/gusstat/gusstat
 # make check           what a contributor runs before pushing
 # make check-all       the whole matrix (what CI runs)
 # make demo            boot a test kernel, load gusslab, show its debugfs
@@ -14,13 +14,20 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNEL ?= 6.1
 FLAVOUR ?= debug
 
-all: modules
+all: modules gusstat
 
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
+# Static, so that it also runs in the test guests' busybox initramfs.
+gusstat: tools/gusstat/gusstat
+
+tools/gusstat/gusstat: tools/gusstat/gusstat.c
+	$(CC) -O2 -Wall -Wextra -Wformat=2 -static -o $@ $<
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -f tools/gusstat/gusstat
 
 check:
 	tools/testing/check.sh quick
@@ -40,4 +47,4 @@ bench:
 	tools/testing/deps.sh
 	tools/testing/run.sh --kernel $(KERNEL) --flavour perf --mode bench
 
-.PHONY: all modules clean check check-all demo run bench
+.PHONY: all modules gusstat clean check check-all demo run bench

@@ -6,7 +6,7 @@
 # fetched later by kernel.sh with a private apt configuration.
 set -euo pipefail
 
-pkgs=(make gcc bc bison flex libelf-dev libssl-dev dwarves cpio xz-utils
+pkgs=(make gcc libc6-dev bc bison flex libelf-dev libssl-dev dwarves cpio xz-utils
       rsync kmod python3 perl busybox-static qemu-system-x86 sparse
       linux-source-6.1 linux-headers-amd64 linux-image-amd64
       debian-archive-keyring)

@@ -66,7 +66,7 @@ mkdir -p "$work"
 mkdir -p "$work/src"
 # By content, not by time stamp (-c, no -t): a copy that changed gets a new
 # mtime, so make rebuilds it even when another checkout built here last.
-rsync -rlpc --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
+rsync -rlpc --delete --exclude /tools/gusstat/gusstat --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
 	"$repo/Kbuild" "$repo/Makefile" "$repo/include" "$repo/gus" "$repo/slab" \
 	"$repo/kunit" "$repo/tools" "$work/src/"
 if ! make -C "$kdir" M="$work/src" W=1 modules >"$work/build.log" 2>&1; then
@@ -76,6 +76,11 @@ fi
 if grep -E 'warning:|error:' "$work/build.log"; then
 	fail "the module build against $kdir has warnings (W=1)"
 fi
+if ! make -C "$work/src" gusstat >"$work/gusstat.log" 2>&1 ||
+   grep -E 'warning:|error:' "$work/gusstat.log"; then
+	cat "$work/gusstat.log"
+	fail "tools/gusstat does not build cleanly"
+fi
 
 # --- the initramfs -----------------------------------------------------
 root=$work/initramfs
@@ -83,6 +88,7 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/gusslab}
 cp /bin/busybox "$root/bin/busybox"
 cp "$work"/src/*.ko "$root/lib/gusslab/"
+cp "$work/src/tools/gusstat/gusstat" "$root/bin/"
 cat >"$root/init" <<'EOF'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -116,14 +122,28 @@ kunit)
 		grep -q " $e: " /sys/kernel/tracing/trace ||
 			echo "GUSSLAB-FAIL: no $e event in the trace buffer"
 	done
+	# gusstat on what the example left: 8 records in use, an SMR cache.
+	must sh -c "gusstat > /tmp/gusstat.out"
+	cat /tmp/gusstat.out
+	awk '$1 == "example" && $3 == 8 && $NF == "yes" { ok = 1 } END { exit !ok }' \
+		/tmp/gusstat.out || echo "GUSSLAB-FAIL: gusstat: no example line with 8 in use"
+	must sh -c "gusstat -s mem -r | grep -q '^example '"
+	must sh -c "gusstat example | grep -q '^objects: 8 in use'"
+	must sh -c "gusstat -d 1 -n 1 | grep -q '^example '"
 	must rmmod gusslab_example
 	must rmmod gusslab
+	gusstat 2>&1 | grep -q "is gusslab.ko loaded" ||
+		echo "GUSSLAB-FAIL: gusstat without gusslab gives no clear error"
 	EOF
 	;;
 demo)
 	cat >"$root/mode.sh" <<-'EOF'
 	must insmod gusslab.ko
 	must insmod gusslab_example.ko
+	echo "--- gusstat:"
+	must gusstat
+	echo "--- gusstat example:"
+	must gusstat example
 	echo "--- /sys/kernel/debug/gusslab:"
 	find /sys/kernel/debug/gusslab
 	for f in $(find /sys/kernel/debug/gusslab -type f -perm -0400); do
