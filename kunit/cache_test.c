@@ -411,6 +411,25 @@ static void cache_counters_are_exact(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, debugfs_exists("kunit-stats", "stats"));
 }
 
+/* With the counters off nothing is counted, and the caches line holds. */
+static void cache_counters_can_be_off(struct kunit *test)
+{
+	struct gus_cache *c = cache_create(test, "kunit-nostats", 64, 0, 0, NULL);
+	struct gus_cache_usage u;
+	void *p;
+
+	gus_cache_stats_enable(false);
+	p = gus_cache_alloc(c, GFP_KERNEL);
+	gus_cache_usage(c, &u);
+	gus_cache_stats_enable(true);
+	KUNIT_EXPECT_EQ(test, u.active, 1UL);
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_ALLOC_SLOW), 0UL);
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_SLAB_ALLOC), 0UL);
+	gus_cache_free(c, p);
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_FREE_FAST), 1UL);
+	gus_cache_destroy(c);
+}
+
 struct trace_probe_ctx {
 	struct gus_cache *c;
 	const void *alloc, *free;
@@ -530,6 +549,7 @@ static struct kunit_case cache_cases[] = {
 	KUNIT_CASE(cache_page_allocation_failure),
 	KUNIT_CASE(cache_gfp_nofail_high_order),
 	KUNIT_CASE(cache_counters_are_exact),
+	KUNIT_CASE(cache_counters_can_be_off),
 	KUNIT_CASE(cache_tracepoints_fire),
 	KUNIT_CASE(cache_hardirq_context),
 	{}

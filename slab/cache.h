@@ -7,6 +7,7 @@
 #define _GUS_CACHE_H
 
 #include <linux/cpuhotplug.h>
+#include <linux/jump_label.h>
 #include <linux/list.h>
 #include <linux/local_lock.h>
 #include <linux/spinlock.h>
@@ -114,10 +115,14 @@ static inline bool gus_cache_is_smr(const struct gus_cache *c)
 	return c->flags & GUS_CACHE_SMR;
 }
 
+/* The stats counters; on by default, module parameter "stats". */
+DECLARE_STATIC_KEY_TRUE(gus_stats_key);
+
 static inline void gus_cache_count_n(struct gus_cache *c, enum gus_cache_event e,
 				     unsigned long n)
 {
-	this_cpu_add(c->cpu->ev[e], n);
+	if (static_branch_likely(&gus_stats_key))
+		this_cpu_add(c->cpu->ev[e], n);
 }
 
 static inline void gus_cache_count(struct gus_cache *c, enum gus_cache_event e)
@@ -162,6 +167,7 @@ void gus_cache_debugfs_add(struct gus_cache *c);
 void gus_cache_debugfs_remove(struct gus_cache *c);
 int gus_cache_debugfs_init(void);
 void gus_cache_stats_clear(struct gus_cache *c);
+void gus_cache_stats_enable(bool on);
 
 /* Where a cache's objects are, as the caches file shows it. */
 struct gus_cache_usage {

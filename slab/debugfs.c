@@ -16,6 +16,7 @@
  */
 #include <linux/cpu.h>
 #include <linux/kstrtox.h>
+#include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/workqueue.h>
@@ -152,6 +153,50 @@ void gus_cache_stats_clear(struct gus_cache *c)
 }
 
 GUS_EXPORT_INTERNAL(gus_cache_stats_clear);
+
+DEFINE_STATIC_KEY_TRUE(gus_stats_key);
+
+/**
+ * gus_cache_stats_enable() - turn every cache's counters on or off.
+ * @on: the new state.
+ *
+ * Off, counting costs the fast paths one patched-out jump; the counters
+ * keep their values.  The caches file does not depend on them.
+ *
+ * Context: process context; may sleep.
+ */
+void gus_cache_stats_enable(bool on)
+{
+	if (on)
+		static_branch_enable(&gus_stats_key);
+	else
+		static_branch_disable(&gus_stats_key);
+}
+
+GUS_EXPORT_INTERNAL(gus_cache_stats_enable);
+
+static int gus_stats_param_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int err = kstrtobool(val, &on);
+
+	if (!err)
+		gus_cache_stats_enable(on);
+	return err;
+}
+
+static int gus_stats_param_get(char *buf, const struct kernel_param *kp)
+{
+	return sprintf(buf, "%c\n", static_key_enabled(&gus_stats_key) ? 'Y' : 'N');
+}
+
+static const struct kernel_param_ops gus_stats_param_ops = {
+	.set = gus_stats_param_set,
+	.get = gus_stats_param_get,
+};
+
+module_param_cb(stats, &gus_stats_param_ops, NULL, 0644);
+MODULE_PARM_DESC(stats, "count events in <cache>/stats (default Y)");
 
 /* Writing 0 clears every counter. */
 static ssize_t gus_cache_stats_write(struct file *file, const char __user *buf,

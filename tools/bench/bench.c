@@ -15,6 +15,7 @@
  *              lock-free ring vs a spinlock-protected array
  *   pair       gus_cache_alloc+free vs kmem_cache_alloc+free (SLUB, booted
  *              with slab_nomerge), 64-byte objects, one CPU
+ *   counters   the pair with the stats counters on vs off
  *   bulk       alloc_bulk+free_bulk of 1..256 objects, per object
  *   shuffle    allocate 10,000 objects, free them in a random order
  *   remote     one CPU allocates, another frees (objects per second)
@@ -353,6 +354,30 @@ out:
 
 #define OBJ_SIZE	64
 
+/*
+ * What the stats counters cost the alloc+free pair: rounds alternate
+ * counters on and off, and the best of each is kept.
+ */
+static void bench_counters(struct gus_cache *g)
+{
+	u64 t0, ps, best[2] = { U64_MAX, U64_MAX };
+	unsigned long i;
+	int round, on;
+
+	for (round = 0; round < 10; round++) {
+		on = round & 1;
+		gus_cache_stats_enable(on);
+		t0 = ktime_get_ns();
+		for (i = 0; i < loops; i++)
+			gus_cache_free(g, gus_cache_alloc(g, GFP_KERNEL));
+		ps = per_op(t0, loops);
+		best[on] = min(best[on], ps);
+	}
+	gus_cache_stats_enable(true);
+	bench_report("counters", "off", best[0], best[0]);
+	bench_report("counters", "on", best[1], best[0]);
+}
+
 static void bench_pair(void)
 {
 	struct kmem_cache *k = kmem_cache_create("bench-slub", OBJ_SIZE, 0, 0, NULL);
@@ -376,6 +401,7 @@ static void bench_pair(void)
 		gus_cache_free(g, p);
 	}
 	bench_report("pair", "gus_cache", per_op(t0, loops), slub);
+	bench_counters(g);
 out:
 	gus_cache_destroy(g);
 	kmem_cache_destroy(k);
@@ -714,7 +740,8 @@ static void bench_smr(void)
 					       GUS_CACHE_SMR, NULL);
 	struct kmem_cache *tsafe = kmem_cache_create("bench-typesafe", sizeof(struct smr_obj),
 						     0, SLAB_TYPESAFE_BY_RCU, NULL);
-	unsigned long i, n = loops / 4, slabs, free;
+	unsigned long i, n = loops / 4, queued_peak = 0;
+	struct gus_cache_usage u;
 	struct task_struct **t;
 	struct smr_obj *o, *old;
 	u64 t0, rcu;
@@ -778,8 +805,9 @@ static void bench_smr(void)
 		old = xchg(&smr_table[i % SMR_SLOTS], o);
 		gus_cache_free(g, old);
 		if (!(i % 64)) {
-			gus_depot_totals(g, &slabs, &free);
-			smr_note_pending(slabs * g->objects - free - SMR_SLOTS);
+			gus_cache_usage(g, &u);
+			smr_note_pending(u.objects - u.in_slabs - SMR_SLOTS);
+			queued_peak = max(queued_peak, u.queued);
 			cond_resched();
 		}
 	}
@@ -787,6 +815,9 @@ static void bench_smr(void)
 	stop_readers(t);
 	pr_info("BENCH smr        gus_cache peak objects outside the depot %ld (sampled; includes magazines)\n",
 		atomic_long_read(&smr_peak));
+	/* Freed, stamped and waiting for readers; plus at most one free magazine. */
+	pr_info("BENCH smr        gus_cache peak objects queued for readers %lu (sampled), magazine %u\n",
+		queued_peak, g->mag_size);
 	for (i = 0; i < SMR_SLOTS; i++)
 		gus_cache_free(g, xchg(&smr_table[i], NULL));
 out:
