@@ -221,6 +221,31 @@ static void cache_shrink_returns_pages(struct kunit *test)
 	gus_cache_destroy(c);
 }
 
+static struct dentry *debugfs_child(struct dentry *parent, const char *name)
+{
+	struct dentry *d = debugfs_lookup(name, parent);
+
+	dput(parent);
+	return IS_ERR(d) ? NULL : d;
+}
+
+/*
+ * Whether /sys/kernel/debug/gusslab/<cache>/<file> exists, looked up dentry
+ * by dentry: on recent kernels (7.3 here) a kthread's root is an empty
+ * nullfs, so a path name does not resolve from the KUnit thread.
+ */
+static bool debugfs_exists(const char *cache, const char *file)
+{
+	struct dentry *d = debugfs_child(NULL, "gusslab");
+
+	if (d)
+		d = debugfs_child(d, cache);
+	if (d)
+		d = debugfs_child(d, file);
+	dput(d);
+	return d;
+}
+
 /* SMR: shrink gives back only what GUS says is reusable, then everything. */
 static void cache_smr_shrink_waits_for_readers(struct kunit *test)
 {
@@ -231,6 +256,7 @@ static void cache_smr_shrink_waits_for_readers(struct kunit *test)
 	void **objs;
 
 	KUNIT_ASSERT_NOT_NULL(test, d);
+	KUNIT_EXPECT_TRUE(test, debugfs_exists("kunit-smr-shrink", "domain"));
 	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	KUNIT_ASSERT_EQ(test, gus_cache_alloc_bulk(c, GFP_KERNEL, n, objs), (int)n);
@@ -325,31 +351,6 @@ static void cache_gfp_nofail_high_order(struct kunit *test)
 	gus_cache_destroy(c);
 }
 
-static struct dentry *debugfs_child(struct dentry *parent, const char *name)
-{
-	struct dentry *d = debugfs_lookup(name, parent);
-
-	dput(parent);
-	return IS_ERR(d) ? NULL : d;
-}
-
-/*
- * Whether /sys/kernel/debug/gusslab/<cache>/<file> exists, looked up dentry
- * by dentry: on recent kernels (7.3 here) a kthread's root is an empty
- * nullfs, so a path name does not resolve from the KUnit thread.
- */
-static bool debugfs_exists(const char *cache, const char *file)
-{
-	struct dentry *d = debugfs_child(NULL, "gusslab");
-
-	if (d)
-		d = debugfs_child(d, cache);
-	if (d)
-		d = debugfs_child(d, file);
-	dput(d);
-	return d;
-}
-
 /* After a known sequence on one CPU the counters say exactly what happened. */
 static void cache_counters_are_exact(struct kunit *test)
 {
@@ -361,6 +362,7 @@ static void cache_counters_are_exact(struct kunit *test)
 
 	KUNIT_EXPECT_TRUE(test, debugfs_exists("kunit-stats", "stats"));
 	KUNIT_EXPECT_TRUE(test, debugfs_exists("kunit-stats", "cpu"));
+	KUNIT_EXPECT_FALSE(test, debugfs_exists("kunit-stats", "domain"));
 	migrate_disable();		/* one CPU's magazines, one story */
 	for (i = 0; i < 10; i++)
 		p[i] = gus_cache_alloc(c, GFP_KERNEL);

@@ -10,6 +10,7 @@
  *   <cache>/ring   the transfer ring's occupancy and positions; SMR: the
  *                  head magazine's stamp against the domain
  *   <cache>/shrink writing 1 runs gus_cache_shrink()
+ *   <cache>/domain SMR: a link to the domain's file, ../gus/<cache>
  *
  * Files come and go with their cache under gus_caches_lock; debugfs keeps
  * a handler from running once gus_cache_debugfs_remove() has returned.
@@ -331,6 +332,12 @@ void gus_cache_debugfs_add(struct gus_cache *c)
 	debugfs_create_file("cpu", 0400, c->dir, c, &gus_cache_cpu_fops);
 	debugfs_create_file("ring", 0400, c->dir, c, &gus_cache_ring_fops);
 	debugfs_create_file("shrink", 0200, c->dir, c, &gus_cache_shrink_fops);
+	if (c->domain) {
+		char target[48];
+
+		snprintf(target, sizeof(target), "../gus/%s", c->name);
+		debugfs_create_symlink("domain", c->dir, target);
+	}
 }
 
 void gus_cache_debugfs_remove(struct gus_cache *c)

@@ -132,6 +132,7 @@ kunit)
 	must sh -c "gusstat -d 1 -n 1 | grep -q '^example '"
 	must rmmod gusslab_example
 	must rmmod gusslab
+	[ -e /sys/kernel/debug/gusslab ] && echo "GUSSLAB-FAIL: debugfs left behind"
 	gusstat 2>&1 | grep -q "is gusslab.ko loaded" ||
 		echo "GUSSLAB-FAIL: gusstat without gusslab gives no clear error"
 	EOF
