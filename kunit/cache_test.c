@@ -338,6 +338,51 @@ static void cache_page_allocation_failure(struct kunit *test)
 	gus_cache_destroy(c);
 }
 
+/*
+ * One slab allocation in ten fails during a churn: every allocation
+ * either succeeds or counts as failed, and once everything is freed and
+ * shrunk the cache holds no object and no page.
+ */
+static void cache_fault_injection_leaks_nothing(struct kunit *test)
+{
+	struct gus_cache *c = cache_create(test, "kunit-fault", 256, 0, 0, NULL);
+	unsigned int i, n = 4096, got = 0, failed = 0;
+	struct gus_cache_usage u;
+	void **p;
+
+	p = kunit_kcalloc(test, n, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	WRITE_ONCE(gus_fail_percent, 10);
+	for (i = 0; i < 4 * n; i++) {
+		unsigned int k = get_random_u32() % n;
+
+		if (p[k]) {
+			gus_cache_free(c, p[k]);
+			p[k] = NULL;
+			continue;
+		}
+		p[k] = gus_cache_alloc(c, GFP_KERNEL | __GFP_NOWARN);
+		if (p[k])
+			got++;
+		else
+			failed++;
+	}
+	WRITE_ONCE(gus_fail_percent, 0);
+	kunit_info(test, "%u allocations succeeded, %u failed\n", got, failed);
+	KUNIT_EXPECT_GT(test, failed, 0U);
+	KUNIT_EXPECT_GT(test, got, failed);
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_ALLOC_FAILED), (unsigned long)failed);
+	for (i = 0; i < n; i++)
+		gus_cache_free(c, p[i]);
+	gus_cache_shrink(c);
+	gus_cache_usage(c, &u);
+	KUNIT_EXPECT_EQ(test, u.slabs, 0UL);
+	KUNIT_EXPECT_EQ(test, u.in_cpus + u.queued + u.active, 0UL);
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_SLAB_ALLOC),
+			gus_cache_event_sum(c, GUS_SLAB_FREE));
+	gus_cache_destroy(c);
+}
+
 /* __GFP_NOFAIL on a cache with order-3 slabs: no page-allocator warning. */
 static void cache_gfp_nofail_high_order(struct kunit *test)
 {
@@ -550,6 +595,7 @@ static struct kunit_case cache_cases[] = {
 	KUNIT_CASE(cache_bad_frees_reported),
 	KUNIT_CASE(cache_page_allocation_failure),
 	KUNIT_CASE(cache_gfp_nofail_high_order),
+	KUNIT_CASE(cache_fault_injection_leaks_nothing),
 	KUNIT_CASE(cache_counters_are_exact),
 	KUNIT_CASE(cache_counters_can_be_off),
 	KUNIT_CASE(cache_tracepoints_fire),

@@ -131,7 +131,6 @@ static inline void gus_cache_count(struct gus_cache *c, enum gus_cache_event e)
 }
 
 /* slab/slab.c: the depot. */
-extern atomic_t gus_fail_slab_allocs;
 int gus_depot_init(struct gus_cache *c);
 void gus_depot_exit(struct gus_cache *c);
 struct gus_slab *gus_obj_to_slab(struct gus_cache *c, const void *obj);
@@ -159,6 +158,12 @@ int gus_caches_init(void);
 void gus_caches_exit(void);
 unsigned long gus_cache_reclaim(struct gus_cache *c, bool wait);
 unsigned long gus_cache_event_sum(struct gus_cache *c, enum gus_cache_event e);
+
+/* slab/fault.c */
+extern atomic_t gus_fail_slab_allocs;
+extern u32 gus_fail_percent;
+bool gus_fault_slab_alloc(gfp_t gfp);
+void gus_fault_debugfs_init(void);
 
 /* slab/shrinker.c and slab/debugfs.c */
 int gus_shrinker_init(void);

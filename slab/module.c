@@ -22,6 +22,7 @@ static int __init gusslab_init(void)
 	gusslab_debugfs_root = debugfs_create_dir("gusslab", NULL);
 	gus_debugfs_init();
 	gus_cache_debugfs_init();
+	gus_fault_debugfs_init();
 	ret = gus_caches_init();
 	if (ret)
 		goto out_debugfs;

@@ -28,10 +28,6 @@
 #include "cache.h"
 #include "gus_trace.h"
 
-/* Test hook: the next this-many slab allocations fail as if out of memory. */
-atomic_t gus_fail_slab_allocs = ATOMIC_INIT(0);
-GUS_EXPORT_INTERNAL(gus_fail_slab_allocs);
-
 static inline unsigned long gus_slab_bytes(struct gus_cache *c)
 {
 	return PAGE_SIZE << c->order;
@@ -180,7 +176,7 @@ bool gus_depot_grow(struct gus_cache *c, int node, gfp_t gfp)
 	unsigned long flags;
 	unsigned int i;
 
-	if (atomic_add_unless(&gus_fail_slab_allocs, -1, 0))
+	if (gus_fault_slab_alloc(gfp))
 		return false;
 	page = gus_alloc_slab_pages(c, node, gfp & ~__GFP_ZERO);
 	if (!page)

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fault injection for slab page allocations, in the spirit of failslab:
+ * a slab allocation can be made to fail as if the page allocator had run
+ * out of memory, so that callers and tests can check that gusslab returns
+ * NULL cleanly, leaks nothing and keeps its counters straight.
+ *
+ *   /sys/kernel/debug/gusslab/fail_every    N: every Nth attempt fails
+ *   /sys/kernel/debug/gusslab/fail_percent  P: each attempt fails with
+ *                                           probability P/100
+ *
+ * Both 0 (the default) means no injection.  __GFP_NOFAIL requests are
+ * never failed.  The knobs are global, for every cache; a failure
+ * counts in the cache's alloc_failed only if the allocation that needed
+ * the slab returns NULL.
+ */
+#include <linux/debugfs.h>
+#include <linux/random.h>
+
+#include <gusslab_compat.h>
+#include "../gus/gus_internal.h"
+#include "cache.h"
+
+/* Test hook: the next this-many slab allocations fail. */
+atomic_t gus_fail_slab_allocs = ATOMIC_INIT(0);
+GUS_EXPORT_INTERNAL(gus_fail_slab_allocs);
+
+static u32 gus_fail_every;
+u32 gus_fail_percent;
+GUS_EXPORT_INTERNAL(gus_fail_percent);
+static atomic_t gus_fail_attempts = ATOMIC_INIT(0);
+
+/**
+ * gus_fault_slab_alloc() - whether this slab allocation should fail.
+ * @gfp: the allocation's flags.
+ *
+ * Context: any context.
+ * Return: true to fail it.
+ */
+bool gus_fault_slab_alloc(gfp_t gfp)
+{
+	u32 every = READ_ONCE(gus_fail_every);
+	u32 percent = READ_ONCE(gus_fail_percent);
+
+	if (gfp & __GFP_NOFAIL)
+		return false;
+	if (atomic_add_unless(&gus_fail_slab_allocs, -1, 0))
+		return true;
+	if (every && (u32)atomic_inc_return(&gus_fail_attempts) % every == 0)
+		return true;
+	return percent && get_random_u32() % 100 < percent;
+}
+
+void gus_fault_debugfs_init(void)
+{
+	debugfs_create_u32("fail_every", 0600, gusslab_debugfs_root, &gus_fail_every);
+	debugfs_create_u32("fail_percent", 0600, gusslab_debugfs_root, &gus_fail_percent);
+}
