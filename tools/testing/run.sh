@@ -24,7 +24,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=${GUSSLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gusslab}
 
-kernel=6.1 flavour=debug mode=kunit smp=4 mem=2G timeout=900 boot_limit=240 append="" verbose=0
+kernel=6.1 flavour=debug mode=kunit smp=4 mem=2G timeout=900 boot_limit=180 append="" verbose=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift ;;
@@ -212,9 +212,10 @@ boot() {
 rc=0
 boot || rc=$?
 if [ $rc = 125 ]; then
+	cp "$log" "$work/console.stalled.log"
 	echo "run.sh: the kernel did not reach /init in $boot_limit s (before any gusslab code ran); its last lines:"
 	tail -n 5 "$log" | sed 's/^/    /'
-	echo "run.sh: booting again, once"
+	echo "run.sh: booting again, once (the stalled console: $work/console.stalled.log)"
 	rc=0
 	boot || rc=$?
 fi
