@@ -281,6 +281,39 @@ static void cache_smr_shrink_waits_for_readers(struct kunit *test)
 	gus_cache_destroy(c);
 }
 
+/*
+ * SMR: a backlog of stamped magazines, queued while a reader held them
+ * up, drains back once the reader has left and the cache keeps working,
+ * although every refill takes one magazine and every free queues one.
+ */
+static void cache_smr_backlog_drains(struct kunit *test)
+{
+	struct gus_cache *c = cache_create(test, "kunit-smr-backlog", 64, 0, GUS_CACHE_SMR, NULL);
+	struct gus_domain *d = gus_cache_domain(c);
+	unsigned int i, round, n = 32 * c->mag_size;
+	struct gus_cache_usage u;
+	void **objs;
+
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_EQ(test, gus_cache_alloc_bulk(c, GFP_KERNEL, n, objs), (int)n);
+	gus_enter(d);			/* holds up every stamp below */
+	for (i = 0; i < n; i++)
+		gus_cache_free(c, objs[i]);
+	gus_exit(d);
+	gus_cache_usage(c, &u);
+	KUNIT_EXPECT_GE(test, u.queued, (unsigned long)(n - c->mag_size));
+	for (round = 0; round < 40; round++) {
+		KUNIT_ASSERT_EQ(test, gus_cache_alloc_bulk(c, GFP_KERNEL, c->mag_size, objs),
+				(int)c->mag_size);
+		gus_cache_free_bulk(c, c->mag_size, objs);
+	}
+	gus_cache_usage(c, &u);
+	kunit_info(test, "queued after the churn: %lu objects\n", u.queued);
+	KUNIT_EXPECT_LE(test, u.queued, (unsigned long)(4 * c->mag_size));
+	gus_cache_destroy(c);
+}
+
 static void cache_destroy_with_live_objects(struct kunit *test)
 {
 	struct gus_cache *c = cache_create(test, "kunit-leak", 64, 0, 0, NULL);
@@ -591,6 +624,7 @@ static struct kunit_case cache_cases[] = {
 	KUNIT_CASE(cache_bulk),
 	KUNIT_CASE(cache_shrink_returns_pages),
 	KUNIT_CASE(cache_smr_shrink_waits_for_readers),
+	KUNIT_CASE(cache_smr_backlog_drains),
 	KUNIT_CASE(cache_destroy_with_live_objects),
 	KUNIT_CASE(cache_bad_frees_reported),
 	KUNIT_CASE(cache_page_allocation_failure),

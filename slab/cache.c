@@ -173,6 +173,30 @@ static struct gus_mag *gus_take_full(struct gus_cache *c)
 	return gus_cache_is_smr(c) ? gus_overflow_take(c) : NULL;
 }
 
+/*
+ * SMR: each refill takes one queued magazine and each full free magazine
+ * queues one, so a backlog built up while a reader lingered would stay
+ * for good.  After a refill has taken its magazine, drain one more whose
+ * stamp is reached into the depot while more than GUS_QUEUE_KEEP wait:
+ * the queue shrinks back to what readers actually hold up.
+ */
+#define GUS_QUEUE_KEEP	2
+
+static void gus_trim_queue(struct gus_cache *c)
+{
+	struct gus_mag *m;
+
+	if (gus_ring_count(c->full) <= GUS_QUEUE_KEEP && list_empty_careful(&c->overflow))
+		return;
+	if (gus_pop_full(c, &m)) {
+		m = gus_overflow_take(c);
+		if (!m)
+			return;
+	}
+	gus_mag_drain(c, m);
+	gus_mag_put_empty(c, m);
+}
+
 /* ---- allocation ----------------------------------------------------- */
 
 /*
@@ -196,6 +220,8 @@ static bool gus_refill(struct gus_cache *c, struct gus_cpu *pc)
 	if (m) {
 		gus_mag_put_empty(c, pc->alloc);
 		pc->alloc = m;
+		if (gus_cache_is_smr(c))
+			gus_trim_queue(c);
 		return true;
 	}
 	m = pc->alloc;
