@@ -178,10 +178,10 @@ static struct gus_mag *gus_take_full(struct gus_cache *c)
  * queues one, so a backlog built up while a reader lingered would stay
  * for good.  After a refill has taken its magazine, drain one more whose
  * stamp is reached into the depot while more than GUS_QUEUE_KEEP wait:
- * the queue shrinks back to what readers actually hold up.
+ * the queue shrinks back to what readers actually hold up, plus a few
+ * magazines that give young stamps time to be reached before they reach
+ * the head.
  */
-#define GUS_QUEUE_KEEP	2
-
 static void gus_trim_queue(struct gus_cache *c)
 {
 	struct gus_mag *m;

@@ -18,6 +18,7 @@
 #define GUS_SLAB_MAGIC		0x67757373UL	/* "guss" */
 #define GUS_MAX_SIZE		PAGE_SIZE	/* largest object */
 #define GUS_MAX_ORDER		3		/* largest slab: 8 pages */
+#define GUS_QUEUE_KEEP		8		/* SMR: queued magazines kept */
 
 /* A magazine: a stack of object pointers. */
 struct gus_mag {
