@@ -66,7 +66,8 @@ mkdir -p "$work"
 mkdir -p "$work/src"
 # By content, not by time stamp (-c, no -t): a copy that changed gets a new
 # mtime, so make rebuilds it even when another checkout built here last.
-rsync -rlpc --delete --exclude /tools/gusstat/gusstat --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
+rsync -rlpc --delete --exclude /tools/gusstat/gusstat \
+	--exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
 	"$repo/Kbuild" "$repo/Makefile" "$repo/include" "$repo/gus" "$repo/slab" \
 	"$repo/kunit" "$repo/tools" "$work/src/"
 if ! make -C "$kdir" M="$work/src" W=1 modules >"$work/build.log" 2>&1; then
@@ -189,7 +190,8 @@ echo "run.sh: booting $tag, mode $mode, $smp vCPUs (console: $log)"
 [ $verbose = 1 ] && { tail -f "$log" & tailpid=$!; }
 # One boot.  Returns qemu's status, 124 on the overall timeout, or 125 when
 # the kernel never reached our /init within $boot_limit seconds: under TCG
-# a boot very rarely wedges before any gusslab code has run.
+# a boot now and then stalls in early RCU self-tests, before any gusslab
+# code has run (Documentation/testing.rst).
 boot() {
 	: >"$log"
 	timeout "$timeout" qemu-system-x86_64 -accel tcg,thread=multi -cpu max \
