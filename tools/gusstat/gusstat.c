@@ -89,11 +89,11 @@ static void read_stats(struct cache *c)
 	char path[128], line[4096];
 	FILE *f;
 
+	c->nr_ev = 0;
 	snprintf(path, sizeof(path), GUSDIR "/%s/stats", c->name);
 	f = fopen(path, "r");
 	if (!f)
-		errx(1, "cannot open %s", path);
-	c->nr_ev = 0;
+		return;		/* destroyed since the caches file was read */
 	while (c->nr_ev < MAX_EVENTS && fgets(line, sizeof(line), f)) {
 		struct event *e = &c->ev[c->nr_ev];
 
@@ -205,6 +205,7 @@ static void print_file(const char *name, const char *file)
 static void print_detail(const char *name)
 {
 	const struct cache *c = NULL;
+	unsigned long idle;
 	char gus[64];
 	int i;
 
@@ -215,9 +216,10 @@ static void print_detail(const char *name)
 		errx(1, "no gusslab cache named '%s'", name);
 	printf("%s: %lu-byte objects, %lu per slab of %lu page(s)\n", c->name,
 	       c->objsize, c->per_slab, c->pages_per_slab);
+	idle = c->active + c->cpu_objs + c->queued;
 	printf("objects: %lu in use, %lu in per-CPU magazines, %lu queued, %lu free in slabs\n",
 	       c->active, c->cpu_objs, c->queued,
-	       c->objects - c->active - c->cpu_objs - c->queued);
+	       c->objects > idle ? c->objects - idle : 0);
 	printf("slabs: %lu (%lu with objects in use), memory %lluK\n",
 	       c->slabs, c->active_slabs, memory(c) / 1024);
 	printf("allocations served by the magazine: %.1f%%\n", fast_pct(c));
@@ -231,6 +233,15 @@ static void print_detail(const char *name)
 		snprintf(gus, sizeof(gus), "gus/%s", c->domain);
 		print_file(gus, NULL);
 	}
+}
+
+/* How much counter @name grew from @p to @c (all of it, if it was cleared). */
+static unsigned long long delta(const struct cache *c, const struct cache *p,
+				const char *name)
+{
+	unsigned long long now = event(c, name), then = event(p, name);
+
+	return now >= then ? now - then : now;
 }
 
 /* Every @secs seconds, per cache, what the counters did in between. */
@@ -256,15 +267,13 @@ static void watch(unsigned int secs, long count)
 					p = &prev[j];
 			if (!p)
 				continue;	/* new since the last round */
-			fast = event(c, "alloc_fast") - event(p, "alloc_fast");
-			slow = event(c, "alloc_slow") - event(p, "alloc_slow");
+			fast = delta(c, p, "alloc_fast");
+			slow = delta(c, p, "alloc_slow");
 			printf("%-17s %10llu %10llu %6.1f %8llu %8llu %9lu\n",
 			       c->name, (fast + slow) / secs,
-			       (event(c, "free_fast") + event(c, "free_slow") -
-				event(p, "free_fast") - event(p, "free_slow")) / secs,
+			       (delta(c, p, "free_fast") + delta(c, p, "free_slow")) / secs,
 			       fast + slow ? 100.0 * fast / (fast + slow) : 0.0,
-			       event(c, "slab_alloc") - event(p, "slab_alloc"),
-			       event(c, "slab_free") - event(p, "slab_free"),
+			       delta(c, p, "slab_alloc"), delta(c, p, "slab_free"),
 			       c->active);
 		}
 		fflush(stdout);
