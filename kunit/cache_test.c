@@ -246,6 +246,41 @@ static bool debugfs_exists(const char *cache, const char *file)
 	return d;
 }
 
+/*
+ * The shrinker's callbacks, called as memory pressure would: count sees
+ * the queued objects, scan drains them and frees the slabs left empty,
+ * and the cache's counters say so.
+ */
+static void cache_shrinker_frees_slabs(struct kunit *test)
+{
+	struct gus_cache *c = cache_create(test, "kunit-shrinker", 256, 0, 0, NULL);
+	struct shrink_control sc = { .gfp_mask = GFP_KERNEL, .nr_to_scan = ULONG_MAX };
+	unsigned int n = 16 * c->mag_size;
+	unsigned long before, freed;
+	struct gus_cache_usage u;
+	void **objs;
+
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_EQ(test, gus_cache_alloc_bulk(c, GFP_KERNEL, n, objs), (int)n);
+	gus_cache_free_bulk(c, n, objs);
+	gus_cache_usage(c, &u);
+	KUNIT_ASSERT_GT(test, u.queued, 0UL);
+	KUNIT_EXPECT_GE(test, gus_shrink_count(NULL, &sc), u.queued);
+	before = cache_slabs(c);
+	freed = gus_shrink_scan(NULL, &sc);
+	KUNIT_EXPECT_NE(test, freed, SHRINK_STOP);
+	KUNIT_EXPECT_GT(test, freed, 0UL);
+	KUNIT_EXPECT_EQ(test, before - cache_slabs(c), gus_cache_event_sum(c, GUS_SHRINK_FREED));
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_SHRINK_FREED),
+			gus_cache_event_sum(c, GUS_SLAB_FREE));
+	KUNIT_EXPECT_GE(test, gus_cache_event_sum(c, GUS_SHRINK_SCAN), 1UL);
+	gus_cache_usage(c, &u);
+	KUNIT_EXPECT_EQ(test, u.queued, 0UL);
+	KUNIT_EXPECT_EQ(test, u.active, 0UL);
+	gus_cache_destroy(c);
+}
+
 /* SMR: shrink gives back only what GUS says is reusable, then everything. */
 static void cache_smr_shrink_waits_for_readers(struct kunit *test)
 {
@@ -623,6 +658,7 @@ static struct kunit_case cache_cases[] = {
 	KUNIT_CASE(cache_gfp_zero),
 	KUNIT_CASE(cache_bulk),
 	KUNIT_CASE(cache_shrink_returns_pages),
+	KUNIT_CASE(cache_shrinker_frees_slabs),
 	KUNIT_CASE(cache_smr_shrink_waits_for_readers),
 	KUNIT_CASE(cache_smr_backlog_drains),
 	KUNIT_CASE(cache_destroy_with_live_objects),

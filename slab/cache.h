@@ -10,6 +10,7 @@
 #include <linux/jump_label.h>
 #include <linux/list.h>
 #include <linux/local_lock.h>
+#include <linux/shrinker.h>
 #include <linux/spinlock.h>
 #include <gusslab.h>
 
@@ -168,6 +169,8 @@ void gus_fault_debugfs_init(void);
 
 /* slab/shrinker.c and slab/debugfs.c */
 int gus_shrinker_init(void);
+unsigned long gus_shrink_count(struct shrinker *s, struct shrink_control *sc);
+unsigned long gus_shrink_scan(struct shrinker *s, struct shrink_control *sc);
 void gus_shrinker_exit(void);
 void gus_cache_debugfs_add(struct gus_cache *c);
 void gus_cache_debugfs_remove(struct gus_cache *c);

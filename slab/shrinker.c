@@ -12,18 +12,25 @@
 
 static struct shrinker *gus_shrinker;
 
-/* Objects the shrinker could give back from @c right now, roughly. */
+/*
+ * Objects the shrinker could give back from @c, at most: those queued in
+ * the ring and the overflow list (SMR: some may not be reusable yet) and
+ * those in empty slabs.
+ */
 static unsigned long gus_cache_freeable(struct gus_cache *c)
 {
-	unsigned long n = gus_ring_count(c->full) * c->mag_size;
+	struct gus_cache_usage u;
+	unsigned long n;
 	int node;
 
+	gus_cache_usage(c, &u);
+	n = u.queued;
 	for_each_node(node)
 		n += READ_ONCE(c->nodes[node]->nr_empty) * c->objects;
 	return n;
 }
 
-static unsigned long gus_shrink_count(struct shrinker *s, struct shrink_control *sc)
+unsigned long gus_shrink_count(struct shrinker *s, struct shrink_control *sc)
 {
 	unsigned long n = 0;
 	struct gus_cache *c;
@@ -36,7 +43,9 @@ static unsigned long gus_shrink_count(struct shrinker *s, struct shrink_control 
 	return n ?: SHRINK_EMPTY;
 }
 
-static unsigned long gus_shrink_scan(struct shrinker *s, struct shrink_control *sc)
+GUS_EXPORT_INTERNAL(gus_shrink_count);
+
+unsigned long gus_shrink_scan(struct shrinker *s, struct shrink_control *sc)
 {
 	unsigned long freed = 0;
 	struct gus_cache *c;
@@ -57,6 +66,8 @@ static unsigned long gus_shrink_scan(struct shrinker *s, struct shrink_control *
 	mutex_unlock(&gus_caches_lock);
 	return freed ?: SHRINK_STOP;
 }
+
+GUS_EXPORT_INTERNAL(gus_shrink_scan);
 
 int gus_shrinker_init(void)
 {
