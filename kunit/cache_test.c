@@ -390,6 +390,43 @@ static void cache_bad_frees_reported(struct kunit *test)
 	gus_cache_destroy(c);
 }
 
+/*
+ * A double free right after the first is refused on the spot: the object
+ * is not in the magazine twice, so it cannot be handed out to two owners.
+ */
+static void cache_double_free_caught_at_once(struct kunit *test)
+{
+	struct gus_cache *c = cache_create(test, "kunit-dfree", 64, 0, 0, NULL);
+	unsigned int in_magazine;
+	void *obj;
+
+	migrate_disable();		/* one CPU's free magazine */
+	obj = gus_cache_alloc(c, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	gus_cache_free(c, obj);
+	WRITE_ONCE(gus_quiet_misuse, true);
+	gus_cache_free(c, obj);
+	WRITE_ONCE(gus_quiet_misuse, false);
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_BAD_FREE), 1UL);
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_FREE_FAST), 1UL);
+	in_magazine = this_cpu_ptr(c->cpu)->free->count;
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, in_magazine, 1U);
+	/* The same in a bulk free. */
+	KUNIT_ASSERT_EQ(test, gus_cache_alloc_bulk(c, GFP_KERNEL, 1, &obj), 1);
+	migrate_disable();
+	WRITE_ONCE(gus_quiet_misuse, true);
+	gus_cache_free_bulk(c, 1, &obj);
+	gus_cache_free_bulk(c, 1, &obj);
+	WRITE_ONCE(gus_quiet_misuse, false);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_BAD_FREE), 2UL);
+	obj = gus_cache_alloc(c, GFP_KERNEL);	/* still works */
+	KUNIT_EXPECT_NOT_NULL(test, obj);
+	gus_cache_free(c, obj);
+	gus_cache_destroy(c);
+}
+
 static void cache_page_allocation_failure(struct kunit *test)
 {
 	struct gus_cache *c = cache_create(test, "kunit-nomem", 256, 0, 0, NULL);
@@ -663,6 +700,7 @@ static struct kunit_case cache_cases[] = {
 	KUNIT_CASE(cache_smr_backlog_drains),
 	KUNIT_CASE(cache_destroy_with_live_objects),
 	KUNIT_CASE(cache_bad_frees_reported),
+	KUNIT_CASE(cache_double_free_caught_at_once),
 	KUNIT_CASE(cache_page_allocation_failure),
 	KUNIT_CASE(cache_gfp_nofail_high_order),
 	KUNIT_CASE(cache_fault_injection_leaks_nothing),

@@ -355,6 +355,12 @@ void gus_cache_free(struct gus_cache *c, void *obj)
 	local_lock_irqsave(&c->cpu->lock, flags);
 	pc = this_cpu_ptr(c->cpu);
 	m = pc->free;
+	/* The same object twice in a row: caught here, for one compare. */
+	if (unlikely(m->count && m->objs[m->count - 1] == obj)) {
+		local_unlock_irqrestore(&c->cpu->lock, flags);
+		gus_cache_report(c, obj, "double free");
+		return;
+	}
 	if (likely(m->count < m->size)) {
 		gus_cache_count(c, GUS_FREE_FAST);
 	} else {
@@ -437,11 +443,15 @@ void gus_cache_free_bulk(struct gus_cache *c, size_t n, void **p)
 	local_lock_irqsave(&c->cpu->lock, flags);
 	m = this_cpu_ptr(c->cpu)->free;
 	for (; i < n && m->count < m->size; i++) {
-		if (p[i]) {
-			trace_gus_free(c->name, p[i]);
-			m->objs[m->count++] = p[i];
-			gus_cache_count(c, GUS_FREE_FAST);
+		if (!p[i])
+			continue;
+		trace_gus_free(c->name, p[i]);
+		if (unlikely(m->count && m->objs[m->count - 1] == p[i])) {
+			gus_cache_report(c, p[i], "double free");
+			continue;
 		}
+		m->objs[m->count++] = p[i];
+		gus_cache_count(c, GUS_FREE_FAST);
 	}
 	local_unlock_irqrestore(&c->cpu->lock, flags);
 	for (; i < n; i++)
