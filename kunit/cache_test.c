@@ -391,6 +391,49 @@ static void cache_bad_frees_reported(struct kunit *test)
 }
 
 /*
+ * With check_frees, a pointer that is not an object of the cache is
+ * refused when it is freed, so no allocation can ever hand it out.
+ */
+static void cache_foreign_free_never_handed_out(struct kunit *test)
+{
+	struct gus_cache *c = cache_create(test, "kunit-foreign", 64, 0, 0, NULL);
+	struct gus_cache *other = cache_create(test, "kunit-other", 64, 0, 0, NULL);
+	unsigned int i, n = 4 * c->mag_size;
+	void *foreign = kmalloc(64, GFP_KERNEL);
+	void *theirs = gus_cache_alloc(other, GFP_KERNEL);
+	char *mine = gus_cache_alloc(c, GFP_KERNEL);
+	void **objs;
+
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_NOT_NULL(test, foreign);
+	KUNIT_ASSERT_NOT_NULL(test, theirs);
+	KUNIT_ASSERT_NOT_NULL(test, mine);
+	static_branch_enable(&gus_check_frees_key);
+	migrate_disable();		/* the bad frees land where we allocate */
+	WRITE_ONCE(gus_quiet_misuse, true);
+	gus_cache_free(c, foreign);
+	gus_cache_free(c, theirs);	/* another gusslab cache's object */
+	gus_cache_free(c, mine + 1);	/* inside one of ours */
+	WRITE_ONCE(gus_quiet_misuse, false);
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_BAD_FREE), 3UL);
+	for (i = 0; i < n; i++) {
+		objs[i] = gus_cache_alloc(c, GFP_ATOMIC);
+		KUNIT_EXPECT_PTR_NE(test, objs[i], foreign);
+		KUNIT_EXPECT_PTR_NE(test, objs[i], theirs);
+		KUNIT_EXPECT_PTR_NE(test, objs[i], (void *)(mine + 1));
+	}
+	migrate_enable();
+	static_branch_disable(&gus_check_frees_key);
+	gus_cache_free_bulk(c, n, objs);
+	gus_cache_free(c, mine);
+	gus_cache_free(other, theirs);
+	kfree(foreign);
+	gus_cache_destroy(other);
+	gus_cache_destroy(c);
+}
+
+/*
  * A double free right after the first is refused on the spot: the object
  * is not in the magazine twice, so it cannot be handed out to two owners.
  */
@@ -701,6 +744,7 @@ static struct kunit_case cache_cases[] = {
 	KUNIT_CASE(cache_destroy_with_live_objects),
 	KUNIT_CASE(cache_bad_frees_reported),
 	KUNIT_CASE(cache_double_free_caught_at_once),
+	KUNIT_CASE(cache_foreign_free_never_handed_out),
 	KUNIT_CASE(cache_page_allocation_failure),
 	KUNIT_CASE(cache_gfp_nofail_high_order),
 	KUNIT_CASE(cache_fault_injection_leaks_nothing),

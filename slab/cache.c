@@ -352,6 +352,10 @@ void gus_cache_free(struct gus_cache *c, void *obj)
 	if (unlikely(!obj))
 		return;
 	trace_gus_free(c->name, obj);
+	if (gus_free_refused(c, obj)) {
+		gus_cache_report(c, obj, "not an object of this cache");
+		return;
+	}
 	local_lock_irqsave(&c->cpu->lock, flags);
 	pc = this_cpu_ptr(c->cpu);
 	m = pc->free;
@@ -446,6 +450,10 @@ void gus_cache_free_bulk(struct gus_cache *c, size_t n, void **p)
 		if (!p[i])
 			continue;
 		trace_gus_free(c->name, p[i]);
+		if (gus_free_refused(c, p[i])) {
+			gus_cache_report(c, p[i], "not an object of this cache");
+			continue;
+		}
 		if (unlikely(m->count && m->objs[m->count - 1] == p[i])) {
 			gus_cache_report(c, p[i], "double free");
 			continue;
@@ -598,6 +606,7 @@ static void gus_cache_geometry(struct gus_cache *c)
 		if (order == GUS_MAX_ORDER)
 			break;
 	}
+	c->size_recip = reciprocal_value(c->size);
 	c->mag_size = gus_mag_size_for(c->size);
 }
 

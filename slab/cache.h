@@ -10,6 +10,7 @@
 #include <linux/jump_label.h>
 #include <linux/list.h>
 #include <linux/local_lock.h>
+#include <linux/reciprocal_div.h>
 #include <linux/shrinker.h>
 #include <linux/spinlock.h>
 #include <gusslab.h>
@@ -98,6 +99,7 @@ struct gus_cache {
 	unsigned int order;		/* slab = PAGE_SIZE << order */
 	unsigned int objects;		/* objects per slab */
 	unsigned int offset;		/* first object from the slab start */
+	struct reciprocal_value size_recip;	/* divides by size, fast */
 	unsigned int mag_size;		/* objects per magazine */
 	void (*ctor)(void *obj);
 	struct gus_domain *domain;	/* SMR caches only */
@@ -119,6 +121,8 @@ static inline bool gus_cache_is_smr(const struct gus_cache *c)
 
 /* The stats counters; on by default, module parameter "stats". */
 DECLARE_STATIC_KEY_TRUE(gus_stats_key);
+/* Ownership checks on every free; off by default, "check_frees". */
+DECLARE_STATIC_KEY_FALSE(gus_check_frees_key);
 
 static inline void gus_cache_count_n(struct gus_cache *c, enum gus_cache_event e,
 				     unsigned long n)
@@ -136,6 +140,14 @@ static inline void gus_cache_count(struct gus_cache *c, enum gus_cache_event e)
 int gus_depot_init(struct gus_cache *c);
 void gus_depot_exit(struct gus_cache *c);
 struct gus_slab *gus_obj_to_slab(struct gus_cache *c, const void *obj);
+
+/* Whether @obj may not be freed to @c: only looked at with check_frees. */
+static inline bool gus_free_refused(struct gus_cache *c, const void *obj)
+{
+	return static_branch_unlikely(&gus_check_frees_key) &&
+	       !gus_obj_to_slab(c, obj);
+}
+
 unsigned int gus_depot_get(struct gus_cache *c, int node, void **objs,
 			   unsigned int n);
 bool gus_depot_grow(struct gus_cache *c, int node, gfp_t gfp);

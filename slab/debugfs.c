@@ -176,28 +176,39 @@ void gus_cache_stats_enable(bool on)
 
 GUS_EXPORT_INTERNAL(gus_cache_stats_enable);
 
-static int gus_stats_param_set(const char *val, const struct kernel_param *kp)
+/* Module parameters that switch a static key: kp->arg is the key. */
+static int gus_key_param_set(const char *val, const struct kernel_param *kp)
 {
 	bool on;
 	int err = kstrtobool(val, &on);
 
-	if (!err)
-		gus_cache_stats_enable(on);
-	return err;
+	if (err)
+		return err;
+	if (on)
+		static_key_enable(kp->arg);
+	else
+		static_key_disable(kp->arg);
+	return 0;
 }
 
-static int gus_stats_param_get(char *buf, const struct kernel_param *kp)
+static int gus_key_param_get(char *buf, const struct kernel_param *kp)
 {
-	return sprintf(buf, "%c\n", static_key_enabled(&gus_stats_key) ? 'Y' : 'N');
+	return sprintf(buf, "%c\n", static_key_enabled((struct static_key *)kp->arg) ? 'Y' : 'N');
 }
 
-static const struct kernel_param_ops gus_stats_param_ops = {
-	.set = gus_stats_param_set,
-	.get = gus_stats_param_get,
+static const struct kernel_param_ops gus_key_param_ops = {
+	.set = gus_key_param_set,
+	.get = gus_key_param_get,
 };
 
-module_param_cb(stats, &gus_stats_param_ops, NULL, 0644);
+module_param_cb(stats, &gus_key_param_ops, &gus_stats_key.key, 0644);
 MODULE_PARM_DESC(stats, "count events in <cache>/stats (default Y)");
+
+DEFINE_STATIC_KEY_FALSE(gus_check_frees_key);
+GUS_EXPORT_INTERNAL(gus_check_frees_key);
+module_param_cb(check_frees, &gus_key_param_ops, &gus_check_frees_key.key, 0644);
+MODULE_PARM_DESC(check_frees,
+		 "refuse at once a free of a pointer that is not an object of the cache (default N)");
 
 /* Writing 0 clears every counter. */
 static ssize_t gus_cache_stats_write(struct file *file, const char __user *buf,

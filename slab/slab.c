@@ -42,7 +42,8 @@ static inline void *gus_slab_obj(struct gus_cache *c, struct gus_slab *s,
 static inline unsigned int gus_slab_idx(struct gus_cache *c, struct gus_slab *s,
 					const void *obj)
 {
-	return ((unsigned long)obj - (unsigned long)s - c->offset) / c->size;
+	return reciprocal_divide((unsigned long)obj - (unsigned long)s - c->offset,
+				 c->size_recip);
 }
 
 /**
@@ -57,6 +58,7 @@ struct gus_slab *gus_obj_to_slab(struct gus_cache *c, const void *obj)
 {
 	unsigned long a = (unsigned long)obj, off;
 	struct gus_slab *s;
+	u32 idx;
 
 	if (!virt_addr_valid(obj))
 		return NULL;
@@ -68,8 +70,11 @@ struct gus_slab *gus_obj_to_slab(struct gus_cache *c, const void *obj)
 	    READ_ONCE_NOCHECK(s->cache) != c)
 		return NULL;
 	off = a - (unsigned long)s;
-	if (off < c->offset || (off - c->offset) % c->size ||
-	    (off - c->offset) / c->size >= c->objects)
+	if (off < c->offset)
+		return NULL;
+	off -= c->offset;
+	idx = reciprocal_divide(off, c->size_recip);
+	if (idx >= c->objects || idx * c->size != off)
 		return NULL;
 	return s;
 }
