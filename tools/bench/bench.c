@@ -523,19 +523,12 @@ static int remote_consumer_fn(void *arg)
 	return 0;
 }
 
-static u64 remote_run(struct remote *x)
+/* Allocate x->n objects and hand them to the consumer; wait until it is done. */
+static void remote_produce(struct remote *x)
 {
-	struct task_struct *t;
 	unsigned long i;
-	u64 t0;
 	void *p;
 
-	atomic_set(&x->done, 0);
-	t = kthread_run_on_cpu(remote_consumer_fn, x, cpumask_nth(1, cpu_online_mask),
-			       "bench-remote/%u");
-	if (IS_ERR(t))
-		return 0;
-	t0 = ktime_get_ns();
 	for (i = 0; i < x->n; i++) {
 		p = x->k ? kmem_cache_alloc(x->k, GFP_KERNEL) : gus_cache_alloc(x->g, GFP_KERNEL);
 		while (gus_ring_push(x->r, p))
@@ -543,6 +536,20 @@ static u64 remote_run(struct remote *x)
 	}
 	while (!atomic_read(&x->done))
 		cpu_relax();
+}
+
+static u64 remote_run(struct remote *x)
+{
+	struct task_struct *t;
+	u64 t0;
+
+	atomic_set(&x->done, 0);
+	t = kthread_run_on_cpu(remote_consumer_fn, x, cpumask_nth(1, cpu_online_mask),
+			       "bench-remote/%u");
+	if (IS_ERR(t))
+		return 0;
+	t0 = ktime_get_ns();
+	remote_produce(x);
 	t0 = per_op(t0, x->n);
 	kthread_stop(t);
 	return t0;
@@ -586,18 +593,9 @@ struct pair_run {
 static int scaling_producer_fn(void *arg)
 {
 	struct pair_run *pr = arg;
-	struct remote *x = &pr->x;
-	unsigned long i;
 	u64 t0 = ktime_get_ns();
-	void *p;
 
-	for (i = 0; i < x->n; i++) {
-		p = x->k ? kmem_cache_alloc(x->k, GFP_KERNEL) : gus_cache_alloc(x->g, GFP_KERNEL);
-		while (gus_ring_push(x->r, p))
-			cpu_relax();
-	}
-	while (!atomic_read(&x->done))
-		cpu_relax();
+	remote_produce(&pr->x);
 	pr->ns = ktime_get_ns() - t0;
 	while (!kthread_should_stop())
 		schedule_timeout_interruptible(1);
