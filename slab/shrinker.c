@@ -20,14 +20,9 @@ static struct shrinker *gus_shrinker;
 static unsigned long gus_cache_freeable(struct gus_cache *c)
 {
 	struct gus_cache_usage u;
-	unsigned long n;
-	int node;
 
 	gus_cache_usage(c, &u);
-	n = u.queued;
-	for_each_node(node)
-		n += READ_ONCE(c->nodes[node]->nr_empty) * c->objects;
-	return n;
+	return u.queued + (u.slabs - u.active_slabs) * c->objects;
 }
 
 unsigned long gus_shrink_count(struct shrinker *s, struct shrink_control *sc)
