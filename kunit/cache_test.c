@@ -784,6 +784,7 @@ static void churn_ctor(void *obj)
 struct churn {
 	struct gus_cache *c;
 	struct gus_ring *handoff;	/* allocated on one CPU, freed on another */
+	struct task_struct **t;		/* [nr_cpu_ids], churn_fn per CPU */
 	atomic_long_t allocs, frees, bad;
 	bool stop;
 };
@@ -836,52 +837,78 @@ static int churn_fn(void *arg)
 	return gus_test_park();
 }
 
-/* Every vCPU allocates, hands objects to others to free, checks patterns. */
-static void cache_smp_remote_free_churn(struct kunit *test)
+/* A churn over a new cache @name: churn_fn on every online CPU but @skip. */
+static struct churn *churn_start(struct kunit *test, const char *name, int skip)
 {
 	struct churn *ch = kunit_kzalloc(test, sizeof(*ch), GFP_KERNEL);
-	struct task_struct **t;
-	int cpu, i;
-	void *it;
+	int cpu;
 
 	KUNIT_ASSERT_NOT_NULL(test, ch);
-	if (num_online_cpus() < 2 || !cpu_online(1))
-		kunit_skip(test, "needs CPUs 0 and 1");
-	t = kunit_kcalloc(test, nr_cpu_ids, sizeof(*t), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, t);
-	ch->c = cache_create(test, "kunit-churn", sizeof(struct churn_obj), 0, 0, churn_ctor);
+	ch->t = kunit_kcalloc(test, nr_cpu_ids, sizeof(*ch->t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ch->t);
+	ch->c = cache_create(test, name, sizeof(struct churn_obj), 0, 0, churn_ctor);
 	ch->handoff = gus_ring_create(256, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ch->handoff);
 	for_each_online_cpu(cpu) {
-		t[cpu] = kthread_create(churn_fn, ch, "gus-churn/%d", cpu);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(t[cpu]));
-		kthread_bind(t[cpu], cpu);
-		wake_up_process(t[cpu]);
+		if (cpu == skip)
+			continue;
+		ch->t[cpu] = kthread_create(churn_fn, ch, "gus-churn/%d", cpu);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(ch->t[cpu]));
+		kthread_bind(ch->t[cpu], cpu);
+		wake_up_process(ch->t[cpu]);
 	}
-	for (i = 0; i < CHURN_MAX_MS / 20; i++) {
-		msleep(20);
-		if (atomic_long_read(&ch->allocs) >= CHURN_MIN_OPS)
-			break;
-	}
+	return ch;
+}
+
+/* Stop the threads and free the objects still in flight. */
+static void churn_stop(struct churn *ch)
+{
+	void *it;
+	int cpu;
+
 	WRITE_ONCE(ch->stop, true);
-	for_each_online_cpu(cpu)
-		kthread_stop(t[cpu]);
+	for_each_possible_cpu(cpu)
+		if (ch->t[cpu])
+			kthread_stop(ch->t[cpu]);
 	/* An object pushed while stopping may be in the ring still. */
 	while (!gus_ring_pop(ch->handoff, &it))
 		churn_free(ch, it);
-	kunit_info(test, "allocs %ld frees %ld ring pops %lu bad %ld\n",
-		   atomic_long_read(&ch->allocs), atomic_long_read(&ch->frees),
-		   gus_cache_event_sum(ch->c, GUS_RING_POP), atomic_long_read(&ch->bad));
+}
+
+/* Every object came back once, undamaged, and no slab still holds one. */
+static void churn_check_and_destroy(struct kunit *test, struct churn *ch)
+{
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ch->bad), 0L);
-	KUNIT_EXPECT_GE(test, atomic_long_read(&ch->allocs), CHURN_MIN_OPS);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ch->allocs), atomic_long_read(&ch->frees));
-	/* Remote frees reached the allocating CPUs through the ring. */
-	KUNIT_EXPECT_GT(test, gus_cache_event_sum(ch->c, GUS_RING_POP), 0UL);
 	gus_cache_shrink(ch->c);
 	KUNIT_EXPECT_EQ(test, gus_depot_live(ch->c), 0UL);
 	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(ch->c, GUS_BAD_FREE), 0UL);
 	gus_ring_destroy(ch->handoff);
 	gus_cache_destroy(ch->c);
+}
+
+/* Every vCPU allocates, hands objects to others to free, checks patterns. */
+static void cache_smp_remote_free_churn(struct kunit *test)
+{
+	struct churn *ch;
+	int i;
+
+	if (num_online_cpus() < 2 || !cpu_online(1))
+		kunit_skip(test, "needs CPUs 0 and 1");
+	ch = churn_start(test, "kunit-churn", -1);
+	for (i = 0; i < CHURN_MAX_MS / 20; i++) {
+		msleep(20);
+		if (atomic_long_read(&ch->allocs) >= CHURN_MIN_OPS)
+			break;
+	}
+	churn_stop(ch);
+	kunit_info(test, "allocs %ld frees %ld ring pops %lu bad %ld\n",
+		   atomic_long_read(&ch->allocs), atomic_long_read(&ch->frees),
+		   gus_cache_event_sum(ch->c, GUS_RING_POP), atomic_long_read(&ch->bad));
+	KUNIT_EXPECT_GE(test, atomic_long_read(&ch->allocs), CHURN_MIN_OPS);
+	/* Remote frees reached the allocating CPUs through the ring. */
+	KUNIT_EXPECT_GT(test, gus_cache_event_sum(ch->c, GUS_RING_POP), 0UL);
+	churn_check_and_destroy(test, ch);
 }
 
 struct hp_ctx {
@@ -910,32 +937,18 @@ static int hp_fill_fn(void *arg)
  */
 static void cache_cpu_hotplug_during_churn(struct kunit *test)
 {
-	struct churn *ch = kunit_kzalloc(test, sizeof(*ch), GFP_KERNEL);
 	unsigned int last = cpumask_last(cpu_online_mask);
 	struct hp_ctx x = {};
-	struct task_struct **t, *f;
+	struct task_struct *f;
 	struct gus_cpu *pc;
-	int cpu, round, err = 0;
-	void *it;
+	struct churn *ch;
+	int round, err = 0;
 
-	KUNIT_ASSERT_NOT_NULL(test, ch);
 	if (num_online_cpus() < 3 || !cpu_online(1))
 		kunit_skip(test, "needs three CPUs");
-	t = kunit_kcalloc(test, nr_cpu_ids, sizeof(*t), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, t);
-	ch->c = cache_create(test, "kunit-hotplug", sizeof(struct churn_obj), 0, 0, churn_ctor);
-	ch->handoff = gus_ring_create(256, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, ch->handoff);
+	ch = churn_start(test, "kunit-hotplug", last);
 	x.c = ch->c;
 	pc = per_cpu_ptr(ch->c->cpu, last);
-	for_each_online_cpu(cpu) {
-		if (cpu == last)
-			continue;
-		t[cpu] = kthread_create(churn_fn, ch, "gus-churn/%d", cpu);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(t[cpu]));
-		kthread_bind(t[cpu], cpu);
-		wake_up_process(t[cpu]);
-	}
 	for (round = 0; round < 5 && !err; round++) {
 		init_completion(&x.done);
 		f = kthread_create(hp_fill_fn, &x, "gus-hp");
@@ -951,18 +964,8 @@ static void cache_cpu_hotplug_during_churn(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, pc->alloc->count + pc->free->count, 0U);
 		KUNIT_EXPECT_EQ(test, add_cpu(last), 0);
 	}
-	WRITE_ONCE(ch->stop, true);
-	for_each_online_cpu(cpu)
-		if (t[cpu])
-			kthread_stop(t[cpu]);
-	while (!gus_ring_pop(ch->handoff, &it))
-		churn_free(ch, it);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&ch->bad), 0L);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&ch->allocs), atomic_long_read(&ch->frees));
-	gus_cache_shrink(ch->c);
-	KUNIT_EXPECT_EQ(test, gus_depot_live(ch->c), 0UL);
-	gus_ring_destroy(ch->handoff);
-	gus_cache_destroy(ch->c);
+	churn_stop(ch);
+	churn_check_and_destroy(test, ch);
 	if (err)
 		kunit_skip(test, "cannot offline CPU %u: %d", last, err);
 }
