@@ -157,7 +157,20 @@ void gus_synchronize(struct gus_domain *d);
 /* Cache flags. */
 #define GUS_CACHE_SMR		0x1U	/* frees are reclaimed through GUS */
 #define GUS_CACHE_HWCACHE_ALIGN	0x2U	/* align objects to cache lines */
-#define GUS_CACHE_FLAGS		(GUS_CACHE_SMR | GUS_CACHE_HWCACHE_ALIGN)
+/*
+ * Debugging (Documentation/debugging.rst); also selectable per cache name
+ * with the module parameter gusslab.debug=, as slab_debug= does for SLUB.
+ */
+#define GUS_CACHE_CHECK		0x4U	/* F: every free checked: owner, state */
+#define GUS_CACHE_RED_ZONE	0x8U	/* Z: red zone after each object */
+#define GUS_CACHE_POISON	0x10U	/* P: free objects poisoned, checked */
+#define GUS_CACHE_STORE_USER	0x20U	/* U: last alloc/free caller */
+#define GUS_CACHE_STORE_STACK	0x40U	/* T: ... and its stack trace */
+#define GUS_CACHE_DEBUG		(GUS_CACHE_CHECK | GUS_CACHE_RED_ZONE | \
+				 GUS_CACHE_POISON | GUS_CACHE_STORE_USER | \
+				 GUS_CACHE_STORE_STACK)
+#define GUS_CACHE_FLAGS		(GUS_CACHE_SMR | GUS_CACHE_HWCACHE_ALIGN | \
+				 GUS_CACHE_DEBUG)
 
 struct gus_cache;
 

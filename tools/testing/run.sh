@@ -59,7 +59,8 @@ else
 	tree=$("$here/kernel.sh" src "$kernel")
 	tag=$kernel-$flavour
 fi
-work=$cache/work/$tag
+# GUSSLAB_WORK: another scratch directory, for a second run alongside.
+work=${GUSSLAB_WORK:-$cache/work/$tag}
 mkdir -p "$work"
 
 # --- the modules, built out of the repository --------------------------
