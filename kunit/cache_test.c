@@ -77,6 +77,8 @@ static const struct cache_geo cache_geos[] = {
 	{ 100, 64, 0 }, { 192, 0, GUS_CACHE_HWCACHE_ALIGN }, { 256, 0, 0 },
 	{ 1000, 0, 0 }, { 2048, 0, 0 }, { 3000, 512, 0 }, { PAGE_SIZE, 0, 0 },
 	{ 8, 0, GUS_CACHE_SMR }, { 512, 0, GUS_CACHE_SMR },
+	{ 1, 0, GUS_CACHE_DEBUG }, { 100, 64, GUS_CACHE_DEBUG },
+	{ PAGE_SIZE, 0, GUS_CACHE_DEBUG }, { 24, 0, GUS_CACHE_SMR | GUS_CACHE_DEBUG },
 };
 
 static void cache_geo_desc(const struct cache_geo *g, char *desc)

@@ -64,15 +64,19 @@ static int gus_cpuhp_state = -1;
  * @obj: the object or pointer concerned.
  * @what: what is wrong.
  *
- * Counted in the cache's bad_free counter.  Printed with a WARN unless a
- * test that provokes it on purpose has set gus_quiet_misuse.
+ * Counted in the cache's bad_free counter and its reports.  Printed with a
+ * WARN, or as a plain error line when a test that provokes it on purpose
+ * has set gus_quiet_misuse.  Debug caches report in more detail
+ * (slab/debug.c).
  */
 void gus_cache_report(struct gus_cache *c, const void *obj, const char *what)
 {
 	gus_cache_count(c, GUS_BAD_FREE);
+	atomic_long_inc(&c->reports);
 	if (READ_ONCE(gus_quiet_misuse))
-		return;
-	WARN(1, "BUG gusslab %s: %s: object %p\n", c->name, what, obj);
+		pr_err("BUG gusslab %s: %s: object %p\n", c->name, what, obj);
+	else
+		WARN(1, "BUG gusslab %s: %s: object %p\n", c->name, what, obj);
 }
 
 unsigned long gus_cache_event_sum(struct gus_cache *c, enum gus_cache_event e)
@@ -167,10 +171,13 @@ static struct gus_mag *gus_take_full(struct gus_cache *c)
 	if (!err) {
 		gus_cache_count(c, GUS_RING_POP);
 		trace_gus_ring_to_mag(c->name, m->count, m->stamp);
-		return m;
+	} else {
+		gus_cache_count(c, err == -EBUSY ? GUS_SMR_NOT_READY : GUS_RING_EMPTY);
+		m = gus_cache_is_smr(c) ? gus_overflow_take(c) : NULL;
 	}
-	gus_cache_count(c, err == -EBUSY ? GUS_SMR_NOT_READY : GUS_RING_EMPTY);
-	return gus_cache_is_smr(c) ? gus_overflow_take(c) : NULL;
+	if (m && gus_cache_is_smr(c) && gus_cache_debug(c))
+		gus_debug_reached(c, m);	/* no reader sees them now */
+	return m;
 }
 
 /*
@@ -257,6 +264,37 @@ static void *gus_alloc_slow(struct gus_cache *c, gfp_t gfp, unsigned long flags)
 	return obj;
 }
 
+/* Pop an object from this CPU's alloc magazine, refilling it if need be. */
+static __always_inline void *gus_alloc_one(struct gus_cache *c, gfp_t gfp)
+{
+	unsigned long flags;
+	struct gus_mag *m;
+	void *obj;
+
+	local_lock_irqsave(&c->cpu->lock, flags);
+	m = this_cpu_ptr(c->cpu)->alloc;
+	if (likely(m->count)) {
+		obj = m->objs[--m->count];
+		gus_cache_count(c, GUS_ALLOC_FAST);
+		local_unlock_irqrestore(&c->cpu->lock, flags);
+	} else {
+		obj = gus_alloc_slow(c, gfp, flags);
+	}
+	return obj;
+}
+
+/* Debug caches: hand out only an object that passes the checks. */
+static noinline void *gus_alloc_checked(struct gus_cache *c, gfp_t gfp,
+					unsigned long caller)
+{
+	void *obj;
+
+	do {
+		obj = gus_alloc_one(c, gfp);
+	} while (obj && !gus_debug_alloc(c, obj, caller));
+	return obj;
+}
+
 /**
  * gus_cache_alloc() - allocate an object.
  * @c: the cache.
@@ -271,20 +309,13 @@ static void *gus_alloc_slow(struct gus_cache *c, gfp_t gfp, unsigned long flags)
  */
 void *gus_cache_alloc(struct gus_cache *c, gfp_t gfp)
 {
-	unsigned long flags;
-	struct gus_mag *m;
 	void *obj;
 
 	might_alloc(gfp);
-	local_lock_irqsave(&c->cpu->lock, flags);
-	m = this_cpu_ptr(c->cpu)->alloc;
-	if (likely(m->count)) {
-		obj = m->objs[--m->count];
-		gus_cache_count(c, GUS_ALLOC_FAST);
-		local_unlock_irqrestore(&c->cpu->lock, flags);
-	} else {
-		obj = gus_alloc_slow(c, gfp, flags);
-	}
+	if (gus_cache_debug(c))
+		obj = gus_alloc_checked(c, gfp, _RET_IP_);
+	else
+		obj = gus_alloc_one(c, gfp);
 	if (obj && (gfp & __GFP_ZERO))
 		memset(obj, 0, c->object_size);
 	trace_gus_alloc(c->name, obj);
@@ -333,17 +364,9 @@ static void gus_free_slow(struct gus_cache *c, struct gus_cpu *pc, void *obj)
 	gus_mag_drain(c, pc->free);
 }
 
-/**
- * gus_cache_free() - free an object.
- * @c: the cache it came from.
- * @obj: the object, or NULL.
- *
- * In an SMR cache the object is reused only after every GUS section that
- * could see it has ended; until then it keeps its contents.
- *
- * Context: as for gus_cache_alloc() with GFP_ATOMIC.
- */
-void gus_cache_free(struct gus_cache *c, void *obj)
+/* Push @obj on this CPU's free magazine; @caller for debug caches. */
+static __always_inline void gus_free(struct gus_cache *c, void *obj,
+				     unsigned long caller)
 {
 	struct gus_cpu *pc;
 	unsigned long flags;
@@ -352,7 +375,10 @@ void gus_cache_free(struct gus_cache *c, void *obj)
 	if (unlikely(!obj))
 		return;
 	trace_gus_free(c->name, obj);
-	if (gus_free_refused(c, obj)) {
+	if (gus_cache_debug(c)) {
+		if (!gus_debug_free(c, obj, caller))
+			return;
+	} else if (gus_free_refused(c, obj)) {
 		gus_cache_report(c, obj, "not an object of this cache");
 		return;
 	}
@@ -378,7 +404,41 @@ void gus_cache_free(struct gus_cache *c, void *obj)
 	m->objs[m->count++] = obj;
 	local_unlock_irqrestore(&c->cpu->lock, flags);
 }
+
+/**
+ * gus_cache_free() - free an object.
+ * @c: the cache it came from.
+ * @obj: the object, or NULL.
+ *
+ * In an SMR cache the object is reused only after every GUS section that
+ * could see it has ended; until then it keeps its contents.
+ *
+ * Context: as for gus_cache_alloc() with GFP_ATOMIC.
+ */
+void gus_cache_free(struct gus_cache *c, void *obj)
+{
+	gus_free(c, obj, _RET_IP_);
+}
 EXPORT_SYMBOL_GPL(gus_cache_free);
+
+/* Debug caches: gus_alloc_checked() for each, all or nothing. */
+static noinline int gus_alloc_bulk_checked(struct gus_cache *c, gfp_t gfp,
+					   size_t n, void **p, unsigned long caller)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		p[i] = gus_alloc_checked(c, gfp, caller);
+		if (!p[i]) {
+			gus_cache_free_bulk(c, i, p);
+			return 0;
+		}
+		if (gfp & __GFP_ZERO)
+			memset(p[i], 0, c->object_size);
+		trace_gus_alloc(c->name, p[i]);
+	}
+	return n;
+}
 
 /**
  * gus_cache_alloc_bulk() - allocate @n objects.
@@ -398,6 +458,8 @@ int gus_cache_alloc_bulk(struct gus_cache *c, gfp_t gfp, size_t n, void **p)
 	size_t i = 0, j;
 
 	might_alloc(gfp);
+	if (gus_cache_debug(c))		/* each object checked on its own */
+		return gus_alloc_bulk_checked(c, gfp, n, p, _RET_IP_);
 	local_lock_irqsave(&c->cpu->lock, flags);
 	for (;;) {
 		pc = this_cpu_ptr(c->cpu);
@@ -444,6 +506,8 @@ void gus_cache_free_bulk(struct gus_cache *c, size_t n, void **p)
 	struct gus_mag *m;
 	size_t i = 0;
 
+	if (gus_cache_debug(c))		/* each object checked on its own */
+		goto one_by_one;
 	local_lock_irqsave(&c->cpu->lock, flags);
 	m = this_cpu_ptr(c->cpu)->free;
 	for (; i < n && m->count < m->size; i++) {
@@ -462,8 +526,9 @@ void gus_cache_free_bulk(struct gus_cache *c, size_t n, void **p)
 		gus_cache_count(c, GUS_FREE_FAST);
 	}
 	local_unlock_irqrestore(&c->cpu->lock, flags);
+one_by_one:
 	for (; i < n; i++)
-		gus_cache_free(c, p[i]);
+		gus_free(c, p[i], _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(gus_cache_free_bulk);
 
@@ -591,12 +656,12 @@ static void gus_cache_geometry(struct gus_cache *c)
 	unsigned int order, objects, hdr;
 	unsigned long bytes;
 
-	c->size = ALIGN(c->object_size, c->align);
+	c->size = gus_debug_layout(c);
 	for (order = 0; order <= GUS_MAX_ORDER; order++) {
 		bytes = PAGE_SIZE << order;
 		objects = (bytes - sizeof(struct gus_slab)) / c->size;
-		hdr = ALIGN(struct_size_t(struct gus_slab, free, BITS_TO_LONGS(objects)),
-			    c->align);
+		hdr = ALIGN(struct_size_t(struct gus_slab, free, BITS_TO_LONGS(objects)) +
+			    c->red_left, c->align);	/* the first left red zone */
 		objects = (bytes - hdr) / c->size;
 		c->order = order;
 		c->objects = objects;
@@ -670,7 +735,9 @@ static void gus_cache_free_parts(struct gus_cache *c)
 	gus_depot_exit(c);
 	free_percpu(c->cpu);
 	gus_domain_destroy(c->domain);
-	kfree(c);
+	if (c->flags & GUS_CACHE_DEBUG)
+		static_branch_dec(&gus_debug_key);
+	kfree_rcu(c, rcu);	/* a debug report may be reading its name */
 }
 
 static int gus_cache_init_parts(struct gus_cache *c)
@@ -733,7 +800,7 @@ struct gus_cache *gus_cache_create(const char *name, unsigned int size,
 		return NULL;
 	strscpy(c->name, name, sizeof(c->name));
 	c->object_size = size;
-	c->flags = flags;
+	c->flags = gus_debug_flags(name, flags, ctor);
 	c->ctor = ctor;
 	c->align = max_t(unsigned int, align, sizeof(void *));
 	if (flags & GUS_CACHE_HWCACHE_ALIGN)
@@ -741,12 +808,14 @@ struct gus_cache *gus_cache_create(const char *name, unsigned int size,
 	spin_lock_init(&c->overflow_lock);
 	INIT_LIST_HEAD(&c->overflow);
 	gus_cache_geometry(c);
+	if (c->flags & GUS_CACHE_DEBUG)
+		static_branch_inc(&gus_debug_key);	/* dec: gus_cache_free_parts() */
 
 	mutex_lock(&gus_caches_lock);
 	if (gus_cache_find_locked(name)) {
 		mutex_unlock(&gus_caches_lock);
 		pr_err("gusslab: cache %s already exists\n", name);
-		kfree(c);
+		gus_cache_free_parts(c);
 		return NULL;
 	}
 	if (gus_cache_init_parts(c)) {
@@ -755,7 +824,7 @@ struct gus_cache *gus_cache_create(const char *name, unsigned int size,
 		gus_cache_free_parts(c);
 		return NULL;
 	}
-	list_add_tail(&c->list, &gus_caches);
+	list_add_tail_rcu(&c->list, &gus_caches);
 	gus_cache_debugfs_add(c);
 	cpuhp_state_add_instance_nocalls(gus_cpuhp_state, &c->cpuhp);
 	mutex_unlock(&gus_caches_lock);
@@ -769,14 +838,16 @@ EXPORT_SYMBOL_GPL(gus_cache_create);
  *
  * Every magazine is drained (SMR: after waiting for its stamp) and every
  * page freed.  Objects still allocated are a caller bug: they are counted
- * and the first few named, and the cache with all its pages is left in
- * place (unlisted) rather than freed under a user.
+ * and the first few named (with their callers if recorded), and the cache
+ * with all its pages is left in place (unlisted) rather than freed under a
+ * user.  Slabs holding quarantined objects of a debug cache are never
+ * freed: whoever damaged them may write again.
  *
  * Context: process context; may sleep.  Nobody may use @c concurrently.
  */
 void gus_cache_destroy(struct gus_cache *c)
 {
-	unsigned long live;
+	unsigned long live, quarantined;
 	int cpu;
 
 	if (!c)
@@ -784,14 +855,15 @@ void gus_cache_destroy(struct gus_cache *c)
 	might_sleep();
 	mutex_lock(&gus_caches_lock);
 	cpuhp_state_remove_instance_nocalls(gus_cpuhp_state, &c->cpuhp);
-	list_del(&c->list);
+	list_del_rcu(&c->list);
 	gus_cache_debugfs_remove(c);
 	mutex_unlock(&gus_caches_lock);
 
 	for_each_possible_cpu(cpu)
 		gus_flush_mags(c, per_cpu_ptr(c->cpu, cpu), GFP_KERNEL);
 	gus_cache_reclaim(c, true);
-	live = gus_depot_live(c);
+	quarantined = atomic_long_read(&c->quarantined);
+	live = gus_depot_live(c) - quarantined;
 	if (live) {
 		gus_cache_report(c, NULL, "destroyed with objects still allocated");
 		pr_err("gusslab %s: %lu objects still allocated; the cache and its pages are kept\n",
@@ -799,6 +871,9 @@ void gus_cache_destroy(struct gus_cache *c)
 		gus_depot_report_leaks(c, 8);
 		return;
 	}
+	if (quarantined)
+		pr_err("gusslab %s: %lu quarantined objects: their %lu slabs are never given back\n",
+		       c->name, quarantined, gus_depot_abandon(c));
 	gus_cache_free_parts(c);
 }
 EXPORT_SYMBOL_GPL(gus_cache_destroy);

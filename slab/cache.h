@@ -102,6 +102,12 @@ struct gus_cache {
 	struct reciprocal_value size_recip;	/* divides by size, fast */
 	unsigned int mag_size;		/* objects per magazine */
 	void (*ctor)(void *obj);
+	/* Debug caches (slab/debug.c); otherwise 0. */
+	unsigned int meta;		/* tracks and state, from the object */
+	unsigned int track_size;	/* bytes per recorded caller */
+	unsigned int red_left;		/* red zone bytes before each object */
+	atomic_long_t reports;		/* misuse and damage reported */
+	atomic_long_t quarantined;	/* damaged objects put aside */
 	struct gus_domain *domain;	/* SMR caches only */
 	struct gus_ring *full;		/* full magazines, FIFO */
 	struct gus_ring *empty;		/* spare empty magazines */
@@ -109,7 +115,8 @@ struct gus_cache {
 	struct list_head overflow;	/* SMR magazines the ring had no room for */
 	struct gus_node **nodes;	/* [nr_node_ids] */
 	struct hlist_node cpuhp;	/* on the CPU-dead state */
-	struct list_head list;		/* on gus_caches */
+	struct list_head list;		/* on gus_caches (RCU for debug reports) */
+	struct rcu_head rcu;		/* freed after a grace period */
 	struct dentry *dir;
 	char name[32];
 };
@@ -141,6 +148,29 @@ int gus_depot_init(struct gus_cache *c);
 void gus_depot_exit(struct gus_cache *c);
 struct gus_slab *gus_obj_to_slab(struct gus_cache *c, const void *obj);
 
+/* slab/debug.c: debug caches, gus_debug_key on while one exists. */
+DECLARE_STATIC_KEY_FALSE(gus_debug_key);
+
+static inline bool gus_cache_debug(const struct gus_cache *c)
+{
+	return static_branch_unlikely(&gus_debug_key) && (c->flags & GUS_CACHE_DEBUG);
+}
+
+struct gus_mag;
+int gus_debug_init(void);
+int gus_debug_parse(const char *param, const char *name, unsigned int *flags);
+unsigned int gus_debug_flags(const char *name, unsigned int flags, bool ctor);
+unsigned int gus_debug_layout(struct gus_cache *c);
+void gus_debug_init_obj(struct gus_cache *c, void *obj);
+bool gus_debug_alloc(struct gus_cache *c, void *obj, unsigned long caller);
+bool gus_debug_free(struct gus_cache *c, void *obj, unsigned long caller);
+void gus_debug_reached(struct gus_cache *c, struct gus_mag *m);
+bool gus_debug_quarantined(struct gus_cache *c, void *obj);
+unsigned long gus_debug_caller(struct gus_cache *c, void *obj, bool freed,
+			       unsigned int *nr_stack);
+void gus_debug_leak(struct gus_cache *c, void *obj);
+char *gus_debug_flag_letters(struct gus_cache *c, char *buf);
+
 /* Whether @obj may not be freed to @c: only looked at with check_frees. */
 static inline bool gus_free_refused(struct gus_cache *c, const void *obj)
 {
@@ -157,6 +187,7 @@ unsigned long gus_depot_live(struct gus_cache *c);
 void gus_depot_totals(struct gus_cache *c, unsigned long *slabs,
 		      unsigned long *free);
 void gus_depot_report_leaks(struct gus_cache *c, unsigned int max);
+unsigned long gus_depot_abandon(struct gus_cache *c);
 
 /* slab/magazine.c: magazines and the spare pool. */
 struct gus_mag *gus_mag_alloc(struct gus_cache *c, gfp_t gfp);
@@ -198,6 +229,7 @@ struct gus_cache_usage {
 	unsigned long in_slabs;		/* free in the slabs */
 	unsigned long in_cpus;		/* idle in per-CPU magazines */
 	unsigned long queued;		/* idle in the ring and overflow list */
+	unsigned long quarantined;	/* debug: found damaged, put aside */
 	unsigned long active;		/* the rest: held by users */
 };
 

@@ -10,6 +10,7 @@
  *   <cache>/ring   the transfer ring's occupancy and positions; SMR: the
  *                  head magazine's stamp against the domain
  *   <cache>/shrink writing 1 runs gus_cache_shrink()
+ *   <cache>/debug  debug flags (slab_debug letters), reports, quarantined
  *   <cache>/domain SMR: a link to the domain's file, ../gus/<cache>
  *
  * Files come and go with their cache under gus_caches_lock; debugfs keeps
@@ -86,8 +87,9 @@ void gus_cache_usage(struct gus_cache *c, struct gus_cache_usage *u)
 	}
 	rcu_read_unlock();
 	u->queued = max(queued, 0L);
+	u->quarantined = atomic_long_read(&c->quarantined);
 	held = u->objects - min(u->in_slabs, u->objects);
-	u->active = held - min(u->in_cpus + u->queued, held);
+	u->active = held - min(u->in_cpus + u->queued + u->quarantined, held);
 }
 
 GUS_EXPORT_INTERNAL(gus_cache_usage);
@@ -311,6 +313,19 @@ static int gus_cache_ring_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(gus_cache_ring);
 
+/* The debug flags as slab_debug letters, the reports, the quarantine. */
+static int gus_cache_debug_show(struct seq_file *m, void *unused)
+{
+	struct gus_cache *c = m->private;
+	char letters[8];
+
+	seq_printf(m, "flags %s\nreports %ld\nquarantined %ld\n",
+		   gus_debug_flag_letters(c, letters), atomic_long_read(&c->reports),
+		   atomic_long_read(&c->quarantined));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(gus_cache_debug);
+
 static ssize_t gus_cache_shrink_write(struct file *file, const char __user *buf,
 				      size_t len, loff_t *ppos)
 {
@@ -343,6 +358,7 @@ void gus_cache_debugfs_add(struct gus_cache *c)
 	debugfs_create_file("cpu", 0400, c->dir, c, &gus_cache_cpu_fops);
 	debugfs_create_file("ring", 0400, c->dir, c, &gus_cache_ring_fops);
 	debugfs_create_file("shrink", 0200, c->dir, c, &gus_cache_shrink_fops);
+	debugfs_create_file("debug", 0400, c->dir, c, &gus_cache_debug_fops);
 	if (c->domain) {
 		char target[48];
 

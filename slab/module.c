@@ -19,6 +19,9 @@ static int __init gusslab_init(void)
 {
 	int ret;
 
+	ret = gus_debug_init();
+	if (ret)
+		return ret;
 	gusslab_debugfs_root = debugfs_create_dir("gusslab", NULL);
 	gus_debugfs_init();
 	gus_cache_debugfs_init();

@@ -168,7 +168,8 @@ static struct page *gus_alloc_slab_pages(struct gus_cache *c, int node, gfp_t gf
  * @gfp: the caller's allocation flags.
  *
  * The constructor runs here, once per object, before any object of the
- * slab can be handed out.
+ * slab can be handed out; debug caches set up their red zones, poison and
+ * state here too.
  *
  * Context: as @gfp allows; no gusslab lock held.
  * Return: true if a slab was added.
@@ -192,9 +193,11 @@ bool gus_depot_grow(struct gus_cache *c, int node, gfp_t gfp)
 	s->node = page_to_nid(page);
 	s->inuse = 0;
 	bitmap_fill(s->free, c->objects);
-	if (c->ctor) {
-		for (i = 0; i < c->objects; i++)
+	for (i = 0; i < c->objects; i++) {
+		if (c->ctor)
 			c->ctor(gus_slab_obj(c, s, i));
+		if (c->flags & GUS_CACHE_DEBUG)
+			gus_debug_init_obj(c, gus_slab_obj(c, s, i));
 	}
 	gn = gus_node_of(c, s->node);
 	spin_lock_irqsave(&gn->lock, flags);
@@ -346,7 +349,7 @@ GUS_EXPORT_INTERNAL(gus_depot_live);
 /**
  * gus_depot_report_leaks() - name the first objects still allocated.
  * @c: the cache, with every magazine drained.
- * @max: how many to name.
+ * @max: how many to name (quarantined objects are not leaks: skipped).
  *
  * Context: process context.
  */
@@ -357,6 +360,7 @@ void gus_depot_report_leaks(struct gus_cache *c, unsigned int max)
 	struct gus_node *gn;
 	struct gus_slab *s;
 	unsigned int idx, l;
+	void *obj;
 	int node;
 
 	for_each_node(node) {
@@ -367,17 +371,52 @@ void gus_depot_report_leaks(struct gus_cache *c, unsigned int max)
 		for (l = 0; l < 2; l++) {
 			list_for_each_entry(s, lists[l], list) {
 				for_each_clear_bit(idx, s->free, c->objects) {
+					obj = gus_slab_obj(c, s, idx);
+					if (gus_debug_quarantined(c, obj))
+						continue;
 					if (!max)
 						goto out;
 					max--;
-					pr_err("gusslab %s: object %p still allocated\n",
-					       c->name, gus_slab_obj(c, s, idx));
+					gus_debug_leak(c, obj);
 				}
 			}
 		}
 out:
 		spin_unlock_irqrestore(&gn->lock, flags);
 	}
+}
+
+/**
+ * gus_depot_abandon() - let go of the slabs that are not empty.
+ * @c: a cache being destroyed, whose only objects not free are quarantined.
+ *
+ * Their pages stay allocated for good, and lose the magic that would make
+ * their objects look like objects of any cache.
+ *
+ * Context: process context.
+ * Return: the number of slabs abandoned.
+ */
+unsigned long gus_depot_abandon(struct gus_cache *c)
+{
+	struct gus_slab *s, *tmp;
+	unsigned long flags, n = 0;
+	struct gus_node *gn;
+	int node;
+
+	for_each_node(node) {
+		gn = gus_node_of(c, node);
+		spin_lock_irqsave(&gn->lock, flags);
+		list_splice_init(&gn->full, &gn->partial);
+		list_for_each_entry_safe(s, tmp, &gn->partial, list) {
+			list_del(&s->list);
+			s->magic = 0;
+			gn->nr_slabs--;
+			gn->nr_free -= c->objects - s->inuse;
+			n++;
+		}
+		spin_unlock_irqrestore(&gn->lock, flags);
+	}
+	return n;
 }
 
 int gus_depot_init(struct gus_cache *c)
