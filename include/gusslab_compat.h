@@ -86,4 +86,44 @@ static inline void gus_hrtimer_setup(struct hrtimer *t,
 #endif
 }
 
+/*
+ * KASAN: generic KASAN lets a module mark bytes it owns as freed or out of
+ * bounds only through kasan_poison(), exported (GPL from 6.12) for KASAN's
+ * own tests and declared in the private mm/kasan/kasan.h, with the same
+ * signature from 6.1 to 7.3.  The shadow values are KASAN's private
+ * constants.  Tag-based KASAN and kernels without KASAN get no-ops.
+ * Documentation/debugging.rst says what this catches and what it cannot.
+ */
+#include <linux/kasan.h>
+
+#ifdef CONFIG_KASAN_GENERIC
+void kasan_poison(const void *addr, size_t size, u8 value, bool init);
+
+#define GUS_KASAN_GRANULE	8UL	/* 1 << KASAN_SHADOW_SCALE_SHIFT */
+#define GUS_KASAN_FREE		0xFB	/* KASAN_SLAB_FREE: "use-after-free" */
+#define GUS_KASAN_REDZONE	0xFC	/* KASAN_SLAB_REDZONE: "out-of-bounds" */
+
+/* @p and @n granule-aligned: accesses to [p, p + n) are reported. */
+static inline void gus_kasan_mark(const void *p, size_t n, u8 value)
+{
+	kasan_poison(p, n, value, false);
+}
+
+/* @p granule-aligned: [p, p + n) accessible, the rest of its granule not. */
+static inline void gus_kasan_unpoison(const void *p, size_t n)
+{
+	size_t whole = round_down(n, GUS_KASAN_GRANULE);
+
+	kasan_poison(p, whole, 0, false);
+	if (n != whole)	/* a partial granule: its shadow is the bytes valid */
+		kasan_poison(p + whole, GUS_KASAN_GRANULE, n - whole, false);
+}
+#else
+#define GUS_KASAN_GRANULE	8UL
+#define GUS_KASAN_FREE		0
+#define GUS_KASAN_REDZONE	0
+static inline void gus_kasan_mark(const void *p, size_t n, u8 value) { }
+static inline void gus_kasan_unpoison(const void *p, size_t n) { }
+#endif
+
 #endif /* _GUSSLAB_COMPAT_H */

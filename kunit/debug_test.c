@@ -5,10 +5,13 @@
  * reports it causes (exactly), and checks that the cache still works and
  * never hands out the damaged or foreign object.  Reports are printed
  * without a WARN (gus_quiet_misuse), so the runner's console scan still
- * catches any report nobody provoked.
+ * catches any report nobody provoked.  On a KASAN kernel the deliberate
+ * bad accesses run with KASAN's reports off, and the cases check KASAN's
+ * shadow of the bytes instead.
  */
 #include <kunit/test.h>
 #include <linux/kallsyms.h>
+#include <linux/kasan.h>
 #include <linux/poison.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -26,6 +29,38 @@ static struct gus_cache *dbg_create(struct kunit *test, const char *name,
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	return c;
+}
+
+/* Around a deliberate misuse: gusslab reports quietly, KASAN not at all. */
+static void misuse_begin(void)
+{
+	WRITE_ONCE(gus_quiet_misuse, true);
+	kasan_disable_current();
+}
+
+static void misuse_end(void)
+{
+	kasan_enable_current();
+	WRITE_ONCE(gus_quiet_misuse, false);
+}
+
+/* KASAN's shadow byte for @p, -1 without generic KASAN. */
+static int shadow(const void *p)
+{
+	int v = -1;
+
+#ifdef CONFIG_KASAN_GENERIC
+	kasan_disable_current();
+	v = *(u8 *)kasan_mem_to_shadow(p);
+	kasan_enable_current();
+#endif
+	return v;
+}
+
+static void expect_shadow(struct kunit *test, const void *p, int expected)
+{
+	if (IS_ENABLED(CONFIG_KASAN_GENERIC))
+		KUNIT_EXPECT_EQ(test, shadow(p), expected);
 }
 
 static long reports(struct gus_cache *c)
@@ -149,20 +184,26 @@ static void debug_write_after_free(struct kunit *test)
 	obj = gus_cache_alloc(c, GFP_ATOMIC);
 	KUNIT_ASSERT_NOT_NULL(test, obj);
 	KUNIT_EXPECT_EQ(test, obj[0], (u8)POISON_FREE);	/* fresh objects too */
+	expect_shadow(test, obj, 0);
 	memset(obj, 0x11, 64);
 	gus_cache_free(c, obj);
+	expect_shadow(test, obj, 0xFB);		/* KASAN: use-after-free */
+	expect_shadow(test, obj + 56, 0xFB);
+	misuse_begin();
 	KUNIT_EXPECT_EQ(test, obj[0], (u8)POISON_FREE);
 	KUNIT_EXPECT_EQ(test, obj[63], (u8)POISON_END);
-	WRITE_ONCE(gus_quiet_misuse, true);
 	obj[20] = 0x42;			/* the bug */
 	got = dbg_alloc_until(test, c, objs, n, 1, obj);
-	WRITE_ONCE(gus_quiet_misuse, false);
+	misuse_end();
 	migrate_enable();
+	expect_shadow(test, obj, 0xFB);		/* quarantined: still poisoned */
 	KUNIT_EXPECT_EQ(test, reports(c), 1L);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&c->quarantined), 1L);
 	KUNIT_EXPECT_LT(test, got, n);		/* found before the loop ran out */
-	for (i = 0; i < got; i++)
+	for (i = 0; i < got; i++) {
 		KUNIT_EXPECT_EQ(test, *(u8 *)objs[i], (u8)POISON_FREE);
+		expect_shadow(test, objs[i], 0);
+	}
 	gus_cache_free_bulk(c, got, objs);
 	dbg_still_works(test, c);
 	gus_cache_shrink(c);
@@ -187,14 +228,17 @@ static void debug_red_zones(struct kunit *test)
 	under = gus_cache_alloc(c, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, over);
 	KUNIT_ASSERT_NOT_NULL(test, under);
-	WRITE_ONCE(gus_quiet_misuse, true);
+	expect_shadow(test, over + 56, 4);	/* KASAN: 4 of the last 8 valid */
+	expect_shadow(test, over + 64, 0xFC);	/* and the red zones */
+	expect_shadow(test, under - 1, 0xFC);
+	misuse_begin();
 	over[60] = 0;			/* one past the object */
 	gus_cache_free(c, over);
 	KUNIT_EXPECT_EQ(test, reports(c), 1L);
 	under[-1] = 0;			/* one before it */
 	gus_cache_free(c, under);
 	KUNIT_EXPECT_EQ(test, reports(c), 2L);
-	WRITE_ONCE(gus_quiet_misuse, false);
+	misuse_end();
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&c->quarantined), 2L);
 	/* Neither comes back, from any CPU's magazines or the slabs. */
 	gus_cache_shrink(c);
@@ -235,10 +279,10 @@ static void debug_double_free(struct kunit *test)
 	gus_cache_free(c, a);
 	gus_cache_free(c, b);
 	gus_cache_shrink(c);		/* a is back in its slab by now */
-	WRITE_ONCE(gus_quiet_misuse, true);
+	misuse_begin();
 	gus_cache_free(c, a);
 	gus_cache_free_bulk(c, 1, &b);
-	WRITE_ONCE(gus_quiet_misuse, false);
+	misuse_end();
 	gus_cache_free_bulk(c, 2, pins);
 	KUNIT_EXPECT_EQ(test, reports(c), 2L);
 	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_BAD_FREE), 2UL);
@@ -270,11 +314,11 @@ static void debug_foreign_frees(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, foreign);
 	KUNIT_ASSERT_NOT_NULL(test, theirs);
 	KUNIT_ASSERT_NOT_NULL(test, mine);
-	WRITE_ONCE(gus_quiet_misuse, true);
+	misuse_begin();
 	gus_cache_free(c, foreign);
 	gus_cache_free(c, theirs);
 	gus_cache_free(c, mine + 8);
-	WRITE_ONCE(gus_quiet_misuse, false);
+	misuse_end();
 	KUNIT_EXPECT_EQ(test, reports(c), 3L);
 	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_BAD_FREE), 3UL);
 	migrate_disable();
@@ -369,9 +413,9 @@ static void debug_leak_at_destroy(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	dbg_free_site(c, b);
-	WRITE_ONCE(gus_quiet_misuse, true);
+	misuse_begin();
 	gus_cache_destroy(c);
-	WRITE_ONCE(gus_quiet_misuse, false);
+	misuse_end();
 	KUNIT_EXPECT_EQ(test, reports(c), 1L);
 	KUNIT_EXPECT_EQ(test, gus_depot_live(c), 1UL);
 	expect_caller(test, c, a, false, "dbg_alloc_site", false);
@@ -410,9 +454,13 @@ static void debug_smr_poison_after_readers(struct kunit *test)
 	}
 	KUNIT_EXPECT_NULL(test, memchr_inv(obj, 0x5a, 64));
 	gus_exit(d);
+	expect_shadow(test, obj, 0);		/* readers may still look */
 	gus_cache_reclaim(c, true);	/* every stamp reached; slabs kept */
+	expect_shadow(test, obj, 0xFB);
+	kasan_disable_current();
 	KUNIT_EXPECT_NULL(test, memchr_inv(obj, POISON_FREE, 63));
 	KUNIT_EXPECT_EQ(test, obj[63], (u8)POISON_END);
+	kasan_enable_current();
 	gus_cache_free_bulk(c, 2 * n, more);
 	KUNIT_EXPECT_EQ(test, reports(c), 0L);
 	gus_cache_destroy(c);

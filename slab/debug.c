@@ -29,6 +29,11 @@
  * A damaged object is reported ("BUG gusslab <cache>: ..."), with what was
  * found against what was expected, the last callers and a hex dump, then
  * quarantined; the caller gets another object, or its free is refused.
+ *
+ * On a generic-KASAN kernel the red zones and poisoned objects are also
+ * poisoned in KASAN's shadow, so KASAN reports a stray access when it
+ * happens; gusslab's own checks of those bytes run with KASAN's reports
+ * off for the current task (kasan_disable_current()).
  * With no debug cache, the checks cost the fast paths one patched-out jump
  * (gus_debug_key).
  */
@@ -328,10 +333,15 @@ static void gus_report_bytes(struct gus_cache *c, void *obj, const char *what,
 
 static void gus_red_fill(struct gus_cache *c, void *obj)
 {
+	unsigned int end = round_up(c->object_size, GUS_KASAN_GRANULE);
+
 	if (!(c->flags & GUS_CACHE_RED_ZONE))
 		return;
 	memset(obj - c->red_left, GUS_RED, c->red_left);
 	memset(obj + c->object_size, GUS_RED, c->meta - c->object_size);
+	gus_kasan_mark(obj - c->red_left, c->red_left, GUS_KASAN_REDZONE);
+	gus_kasan_mark(obj + end, c->meta - end, GUS_KASAN_REDZONE);
+	gus_kasan_unpoison(obj, c->object_size);	/* exact to the byte */
 }
 
 /* Whether both red zones of @obj are intact; reported if not. */
@@ -356,11 +366,13 @@ static bool gus_red_ok(struct gus_cache *c, void *obj)
 	return true;
 }
 
+/* Context: @obj is accessible to KASAN (not yet poisoned). */
 static void gus_poison(struct gus_cache *c, void *obj)
 {
 	memset(obj, POISON_FREE, c->object_size - 1);
 	*(u8 *)(obj + c->object_size - 1) = POISON_END;
 	*gus_state(c, obj) = GUS_OBJ_POISONED;
+	gus_kasan_mark(obj, round_up(c->object_size, GUS_KASAN_GRANULE), GUS_KASAN_FREE);
 }
 
 /* Whether @obj's poison is intact; reported if not. */
@@ -417,23 +429,26 @@ void gus_debug_init_obj(struct gus_cache *c, void *obj)
 bool gus_debug_alloc(struct gus_cache *c, void *obj, unsigned long caller)
 {
 	unsigned long *state = gus_state(c, obj);
+	bool ok = false;
 
-	if (*state != GUS_OBJ_FREE && *state != GUS_OBJ_POISONED) {
+	kasan_disable_current();	/* we read poisoned bytes on purpose */
+	if (*state != GUS_OBJ_FREE && *state != GUS_OBJ_POISONED)
 		gus_debug_report(c, obj, "free object's state damaged", state, sizeof(*state),
 				 "state %#lx, expected %#lx or %#lx", *state,
 				 GUS_OBJ_FREE, GUS_OBJ_POISONED);
-		goto bad;
+	else
+		ok = gus_red_ok(c, obj) &&
+		     (*state != GUS_OBJ_POISONED || gus_poison_ok(c, obj));
+	kasan_enable_current();
+	if (!ok) {
+		gus_quarantine(c, obj);	/* and KASAN keeps it poisoned */
+		return false;
 	}
-	if (!gus_red_ok(c, obj))
-		goto bad;
-	if (*state == GUS_OBJ_POISONED && !gus_poison_ok(c, obj))
-		goto bad;
+	if (*state == GUS_OBJ_POISONED)
+		gus_kasan_unpoison(obj, c->object_size);
 	*state = GUS_OBJ_ACTIVE;
 	gus_track_set(c, obj, GUS_TRACK_ALLOC, caller);
 	return true;
-bad:
-	gus_quarantine(c, obj);
-	return false;
 }
 
 /*
@@ -492,10 +507,13 @@ bool gus_debug_free(struct gus_cache *c, void *obj, unsigned long caller)
 				 "state %#lx, expected %#lx: refused", *state, GUS_OBJ_ACTIVE);
 		return false;
 	}
+	kasan_disable_current();	/* the last granule's red zone bytes */
 	if (!gus_red_ok(c, obj)) {
+		kasan_enable_current();
 		gus_quarantine(c, obj);
 		return false;
 	}
+	kasan_enable_current();
 	gus_track_set(c, obj, GUS_TRACK_FREE, caller);
 	if ((c->flags & GUS_CACHE_POISON) && !gus_cache_is_smr(c))
 		gus_poison(c, obj);
