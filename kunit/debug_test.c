@@ -172,7 +172,8 @@ static void debug_flags_and_layout(struct kunit *test)
 /* A write after free is found when the object would next be handed out. */
 static void debug_write_after_free(struct kunit *test)
 {
-	struct gus_cache *c = dbg_create(test, "kunit-dbg-uaf", 64, GUS_CACHE_POISON);
+	struct gus_cache *c = dbg_create(test, "kunit-dbg-uaf", 64,
+					 GUS_CACHE_POISON | GUS_CACHE_STORE_USER);
 	struct gus_cache_usage u;
 	unsigned int i, n = 3 * c->mag_size, got;
 	void **objs;

@@ -71,12 +71,16 @@ static int gus_cpuhp_state = -1;
  */
 void gus_cache_report(struct gus_cache *c, const void *obj, const char *what)
 {
+	char where[32] = "";
+
 	gus_cache_count(c, GUS_BAD_FREE);
 	atomic_long_inc(&c->reports);
+	if (obj)
+		snprintf(where, sizeof(where), ": object %p", obj);
 	if (READ_ONCE(gus_quiet_misuse))
-		pr_err("BUG gusslab %s: %s: object %p\n", c->name, what, obj);
+		pr_err("BUG gusslab %s: %s%s\n", c->name, what, where);
 	else
-		WARN(1, "BUG gusslab %s: %s: object %p\n", c->name, what, obj);
+		WARN(1, "BUG gusslab %s: %s%s\n", c->name, what, where);
 }
 
 unsigned long gus_cache_event_sum(struct gus_cache *c, enum gus_cache_event e)

@@ -256,7 +256,9 @@ unsigned long gus_debug_caller(struct gus_cache *c, void *obj, bool freed,
 
 GUS_EXPORT_INTERNAL(gus_debug_caller);
 
-static void gus_print_track(struct gus_cache *c, void *obj, enum gus_track_item t)
+/* @now: jiffies when the report began (printing to a console takes time). */
+static void gus_print_track(struct gus_cache *c, void *obj, enum gus_track_item t,
+			    unsigned long now)
 {
 	struct gus_track *tr = gus_track(c, obj, t);
 	const char *what = t == GUS_TRACK_ALLOC ? "Allocated" : "Freed";
@@ -269,7 +271,7 @@ static void gus_print_track(struct gus_cache *c, void *obj, enum gus_track_item 
 		return;
 	}
 	pr_err("%s in %pS age=%u ms cpu=%d pid=%d\n", what, (void *)tr->addr,
-	       jiffies_to_msecs(jiffies - tr->when), tr->cpu, tr->pid);
+	       jiffies_to_msecs(now - tr->when), tr->cpu, tr->pid);
 	for (i = 0; i < tr->nr; i++)
 		pr_err(" %pS\n", (void *)tr->stack[i]);
 }
@@ -295,6 +297,7 @@ static void gus_dump(const void *obj, const u8 *at, size_t len)
 static void gus_debug_report(struct gus_cache *c, void *obj, const char *what,
 			     const void *at, size_t len, const char *fmt, ...)
 {
+	unsigned long now = jiffies;
 	struct va_format vaf;
 	va_list args;
 
@@ -311,8 +314,8 @@ static void gus_debug_report(struct gus_cache *c, void *obj, const char *what,
 		va_end(args);
 	}
 	if (gus_obj_to_slab(c, obj)) {
-		gus_print_track(c, obj, GUS_TRACK_ALLOC);
-		gus_print_track(c, obj, GUS_TRACK_FREE);
+		gus_print_track(c, obj, GUS_TRACK_ALLOC, now);
+		gus_print_track(c, obj, GUS_TRACK_FREE, now);
 	}
 	if (at && len)
 		gus_dump(obj, at, len);
@@ -489,12 +492,14 @@ bool gus_debug_free(struct gus_cache *c, void *obj, unsigned long caller)
 {
 	struct gus_cache *owner;
 	unsigned long *state;
+	const char *why;
 
 	if (!gus_obj_to_slab(c, obj)) {
 		gus_cache_count(c, GUS_BAD_FREE);
 		rcu_read_lock();
-		gus_debug_report(c, obj, gus_foreign_why(c, obj, &owner), NULL, 0,
-				 "%s%s: free refused", owner ? "it belongs to cache " : "",
+		why = gus_foreign_why(c, obj, &owner);
+		gus_debug_report(c, obj, why, NULL, 0, "%s%s: free refused",
+				 owner ? "it belongs to cache " : "",
 				 owner ? owner->name : "not ours");
 		rcu_read_unlock();
 		return false;
