@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Turn a guest console log into a KTAP document and judge the run.
 
-Usage: ktap.py CONSOLE_LOG KERNEL_SOURCE_TREE [--expect-kunit]
+Usage: ktap.py CONSOLE_LOG KERNEL_SOURCE_TREE [--expect-kunit] [--expect-stress]
 
 1. Extracts the KUnit output of the modules loaded in the guest: strips the
    printk timestamps, keeps the suites (the lines from each suite-level
@@ -14,6 +14,8 @@ Usage: ktap.py CONSOLE_LOG KERNEL_SOURCE_TREE [--expect-kunit]
 3. Scans the whole console for kernel reports: BUG, WARNING, Oops, panics,
    KASAN, KCSAN, UBSAN, lockdep, RCU stalls, hung tasks; and for the
    guest script's own GUSSLAB-FAIL lines and its GUSSLAB-DONE marker.
+4. With --expect-stress, counts gusslab_stress.ko's run as one more test:
+   passed if its summary line ends in "violations 0".
 
 Prints what it found and a last line "N passed, N failed", where failed
 also counts one for each kernel report and for a missing end marker.
@@ -33,6 +35,7 @@ REPORT = re.compile(
     r'|inconsistent lock state|detected stall|INFO: task .* blocked'
     r'|Call Trace:|GUSSLAB-FAIL)')
 SUMMARY = re.compile(r'Ran (\d+) tests?:(.*)')
+STRESS = re.compile(r'^gusslab_stress: \d+ s, .* violations (\d+)$')
 
 
 def console_lines(path):
@@ -97,6 +100,7 @@ def kunit_parse(tree, ktap):
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith('--')]
     expect_kunit = '--expect-kunit' in sys.argv
+    expect_stress = '--expect-stress' in sys.argv
     log, tree = args[0], args[1]
     lines = list(console_lines(log))
     passed = failed = 0
@@ -111,6 +115,15 @@ def main():
             print(out.rstrip())
             failed += failed_tests
 
+    if expect_stress:
+        runs = [m for m in map(STRESS.match, lines) if m]
+        if runs and runs[-1].group(1) == '0':
+            passed += 1
+        else:
+            print('FAIL: the stress run ' + ('reports violations' if runs else
+                                             'printed no summary'))
+            failed += 1
+
     reports = [l for l in lines if REPORT.search(l)]
     if reports:
         print(f'FAIL: {len(reports)} kernel report line(s) in the console:')
@@ -120,7 +133,7 @@ def main():
     if not any(l.startswith('GUSSLAB-DONE') for l in lines):
         print('FAIL: the guest never reached its end marker (hang, panic or timeout)')
         failed += 1
-    if not expect_kunit and not failed:
+    if not expect_kunit and not expect_stress and not failed:
         passed = 1		# the run itself is the one check
     print(f'{passed} passed, {failed} failed')
     return 1 if failed else 0

@@ -4,16 +4,22 @@
 # Boots a test kernel in QEMU with gusslab's modules and judges the run.
 #
 #   tools/testing/run.sh [--kernel 6.1|6.12|7.3] [--flavour debug|kcsan|perf]
-#                        [--mode kunit|demo|distro|bench] [--smp N] [--mem SIZE]
+#                        [--mode kunit|demo|distro|bench|stress] [--smp N] [--mem SIZE]
 #                        [--timeout SECONDS] [--append "KERNEL ARGS"] [--verbose]
+#                        [--stress SECONDS] [--stress-args "PARAMS"]
 #
 # kunit   load gusslab.ko and gusslab_test.ko (the suites run at load),
-#         unload both; KTAP is parsed with the tree's kunit.py.
+#         unload both; KTAP is parsed with the tree's kunit.py.  With
+#         --stress SECONDS, the stress run below follows in the same boot.
 # demo    load gusslab.ko and the example client, show debugfs.
 # distro  build against Debian's linux-headers-amd64 with W=1 (no warning
 #         allowed), boot Debian's own linux-image-amd64, load, check
 #         /sys/kernel/debug/gusslab, unload.
 # bench   load gusslab.ko and gusslab_bench.ko (perf flavour only).
+# stress  load gusslab.ko and gusslab_stress.ko duration=SECONDS (--stress,
+#         default 60) plus --stress-args (e.g. "debug=0x7c threads=8"); the
+#         module runs at load and fails it on any violation.  Its summary
+#         line counts as one pass or one failure.
 #
 # Any BUG/WARNING/Oops/KASAN/KCSAN/lockdep report, a failed insmod/rmmod,
 # a build warning or a timeout fails the run.  The last line is
@@ -25,6 +31,7 @@ repo=$(cd "$here/../.." && pwd)
 cache=${GUSSLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gusslab}
 
 kernel=6.1 flavour=debug mode=kunit smp=4 mem=2G timeout=900 boot_limit=180 append="" verbose=0
+stress="" stress_args="" timeout_set=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift ;;
@@ -32,7 +39,9 @@ while [ $# -gt 0 ]; do
 	--mode) mode=$2; shift ;;
 	--smp) smp=$2; shift ;;
 	--mem) mem=$2; shift ;;
-	--timeout) timeout=$2; shift ;;
+	--timeout) timeout=$2; timeout_set=1; shift ;;
+	--stress) stress=$2; shift ;;
+	--stress-args) stress_args=$2; shift ;;
 	--append) append=$2; shift ;;
 	--verbose) verbose=1 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
@@ -41,6 +50,18 @@ while [ $# -gt 0 ]; do
 done
 
 fail() { echo "run.sh: $*"; echo "0 passed, 1 failed"; exit 1; }
+
+[ "$mode" = stress ] && stress=${stress:-60}
+case $stress in
+"") ;;
+*[!0-9]*) fail "--stress takes a number of seconds, not '$stress'" ;;
+*) case $mode in
+   kunit|stress) ;;
+   *) fail "--stress goes with --mode kunit or stress" ;;
+   esac
+   # The guest spends the duration in insmod: the timeout grows with it.
+   [ $timeout_set = 1 ] || timeout=$((timeout + stress)) ;;
+esac
 
 # --- the kernel and the tree to build against --------------------------
 if [ "$mode" = distro ]; then
@@ -180,8 +201,23 @@ bench)
 	must rmmod gusslab
 	EOF
 	;;
+stress) : >"$root/mode.sh" ;;
 *) fail "unknown mode $mode" ;;
 esac
+# gusslab_stress.ko, loaded alone or after the KUnit run; it prints its
+# summary and fails the insmod on any violation.
+if [ -n "$stress" ]; then
+	cat >>"$root/mode.sh" <<-EOF
+	echo "GUSSLAB-STRESS: insmod gusslab_stress.ko duration=$stress $stress_args"
+	must insmod gusslab.ko
+	if insmod gusslab_stress.ko duration=$stress $stress_args; then
+		must rmmod gusslab_stress
+	else
+		echo "GUSSLAB-FAIL: insmod gusslab_stress.ko duration=$stress $stress_args (exit \$?)"
+	fi
+	must rmmod gusslab
+	EOF
+fi
 (cd "$root" && find . | cpio -o -H newc --quiet) >"$work/initramfs.cpio"
 
 # --- boot ----------------------------------------------------------------
@@ -239,8 +275,14 @@ fi
 case $mode in
 demo|bench) sed -n '/GUSSLAB-START/,/GUSSLAB-DONE/p' "$log" | tr -d '\r' ;;
 esac
+ktap_args=()
+[ "$mode" = kunit ] && ktap_args+=(--expect-kunit)
+if [ -n "$stress" ]; then
+	ktap_args+=(--expect-stress)
+	tr -d '\r' <"$log" | sed -n 's/^\[[ 0-9.]*\] //; /^gusslab_stress: /p'
+fi
 if [ "$mode" = kunit ]; then
-	python3 "$here/ktap.py" "$log" "$tree" --expect-kunit
+	python3 "$here/ktap.py" "$log" "$tree" "${ktap_args[@]}"
 else
-	python3 "$here/ktap.py" "$log" ""
+	python3 "$here/ktap.py" "$log" "" "${ktap_args[@]}"
 fi
