@@ -7,12 +7,16 @@
 # make demo            boot a test kernel, load gusslab, show its debugfs
 # make run KERNEL=6.12 FLAVOUR=kcsan   one KUnit run of your choice
 # make bench [KERNEL=6.1]              the benchmarks, on the perf kernel
+# make stress [KERNEL=6.1] [FLAVOUR=debug] [DURATION=60] [STRESS_ARGS="debug=0x7c"]
+#                      boot a test kernel and run gusslab_stress.ko alone
 #
 # Variables: KDIR (kernel build tree), W=1, C=1 as for any kernel module.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNEL ?= 6.1
 FLAVOUR ?= debug
+DURATION ?= 60
+STRESS_ARGS ?=
 
 all: modules gusstat
 
@@ -47,4 +51,9 @@ bench:
 	tools/testing/deps.sh
 	tools/testing/run.sh --kernel $(KERNEL) --flavour perf --mode bench
 
-.PHONY: all modules gusstat clean check check-all demo run bench
+stress:
+	tools/testing/deps.sh
+	tools/testing/run.sh --kernel $(KERNEL) --flavour $(FLAVOUR) --mode stress \
+		--stress $(DURATION) --stress-args "$(STRESS_ARGS)"
+
+.PHONY: all modules gusstat clean check check-all demo run bench stress

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-#   tools/testing/check.sh quick   lint + Linux 6.1 debug KUnit run
+#   tools/testing/check.sh quick   lint + Linux 6.1 debug KUnit run, then a
+#                                  10 s stress run in the same boot
 #   tools/testing/check.sh all     lint + debug KUnit on 6.1, 6.12 and 7.3,
-#                                  kcsan KUnit on 7.3, distro check
+#                                  kcsan KUnit on 7.3 (each followed by a
+#                                  60 s stress run), distro check
 #
 # Prints one line per run and a last line "N passed, N failed" summing
 # them; exits non-zero if any run failed.
@@ -15,9 +17,10 @@ what=${1:-quick}
 "$here/deps.sh" || exit 1
 
 case $what in
-quick) runs=("6.1 debug kunit") ;;
-all) runs=("6.1 debug kunit" "6.12 debug kunit" "7.3 debug kunit"
-	   "7.3 kcsan kunit" "6.1 debug distro") ;;
+# KERNEL FLAVOUR MODE [STRESS SECONDS]
+quick) runs=("6.1 debug kunit 10") ;;
+all) runs=("6.1 debug kunit 60" "6.12 debug kunit 60" "7.3 debug kunit 60"
+	   "7.3 kcsan kunit 60" "6.1 debug distro") ;;
 *) echo "usage: $0 quick|all" >&2; exit 2 ;;
 esac
 
@@ -41,12 +44,13 @@ cat "$log/lint"
 account lint "$log/lint" $(($(date +%s) - start))
 
 for r in "${runs[@]}"; do
-	read -r kernel flavour mode <<<"$r"
+	read -r kernel flavour mode stress <<<"$r"
+	name="$kernel $flavour $mode${stress:+ +${stress}s}"
 	start=$(date +%s)
-	echo "=== $kernel $flavour $mode"
+	echo "=== $name"
 	"$here/run.sh" --kernel "$kernel" --flavour "$flavour" --mode "$mode" \
-		2>&1 | tee "$log/run"
-	account "$kernel $flavour $mode" "$log/run" $(($(date +%s) - start))
+		${stress:+--stress "$stress"} 2>&1 | tee "$log/run"
+	account "$name" "$log/run" $(($(date +%s) - start))
 done
 
 echo "=== summary"
