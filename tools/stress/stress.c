@@ -20,14 +20,14 @@
  *   hotplug   offlines a CPU other than 0 with remove_cpu() about every
  *             second and brings it back with add_cpu(); refusals are
  *             counted, not fatal.
- *   pressure  every few seconds grabs free pages with __GFP_NORETRY, half
- *             of them in one round and in the next until the page
- *             allocator gives up (that is, down to the min watermark: past
- *             the low one kswapd runs, and the last allocations reclaim
- *             directly, so gusslab's shrinker is called), gives back a
- *             cushion at once, holds the rest for a tenth of a second and
- *             lets go.  During those deep rounds workers allocate with
- *             __GFP_NORETRY too: no OOM killer (see stress_give_back()).
+ *   pressure  every one to three seconds grabs half of the free pages
+ *             (__GFP_NORETRY), calls gusslab's shrinker as reclaim does
+ *             (count, then scan in batches, in fs_reclaim context), holds
+ *             the pages for a tenth of a second and lets go.  With
+ *             deep_pressure, every other round grabs pages until the page
+ *             allocator gives up instead: kswapd and direct reclaim then
+ *             call the shrinker themselves (see stress_give_back() for why
+ *             that is not the default).
  *
  * The caches: one ordinary cache per size in "sizes", with and without
  * GUS_CACHE_HWCACHE_ALIGN and a constructor (size index bit 0 and bit 1),
@@ -94,6 +94,8 @@
 #include <linux/moduleparam.h>
 #include <linux/random.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -129,7 +131,11 @@ MODULE_PARM_DESC(hotplug, "offline and online CPUs other than 0 (default 1)");
 
 static bool pressure = true;
 module_param(pressure, bool, 0444);
-MODULE_PARM_DESC(pressure, "grab free memory now and then, so that reclaim runs (default 1)");
+MODULE_PARM_DESC(pressure, "grab half of the free memory now and then and call the shrinker (default 1)");
+
+static bool deep_pressure;
+module_param(deep_pressure, bool, 0444);
+MODULE_PARM_DESC(deep_pressure, "every other round, grab memory until the page allocator gives up (default 0: may call the OOM killer)");
 
 static unsigned int debug;
 module_param(debug, uint, 0444);
@@ -213,7 +219,7 @@ static unsigned int nr_slots;
 static bool stopping;
 static bool squeezing;		/* the pressure thread holds nearly all memory */
 static struct stress_counts main_n;	/* the final frees, by the module init */
-static unsigned long hp_ops, hp_refused, mem_rounds, mem_limits, mem_peak;
+static unsigned long hp_ops, hp_refused, mem_rounds, mem_limits, mem_peak, mem_scans;
 static atomic_long_t violations, live_now, live_peak;
 static atomic_t reports;
 
@@ -730,12 +736,15 @@ static int stress_hotplug_fn(void *unused)
 /* ---- memory pressure ------------------------------------------------- */
 
 /*
- * The test kernels have no compaction: once a deep round has split every
- * large block, an order-3 GFP_KERNEL allocation (a slab of gusslab's 4 KiB
- * objects, a KASAN kernel stack) can fail reclaim after reclaim and call
- * the OOM killer although pages are free.  So while a deep round is on,
- * workers allocate with __GFP_NORETRY (they may fail; they never call the
- * OOM killer), and at the limit the largest blocks go back first.
+ * Deep rounds.  The test kernels have no compaction: once a deep round has
+ * split every large block, an order-2 or -3 GFP_KERNEL allocation (a slab
+ * of gusslab's 4 KiB objects, a kernel stack) can fail reclaim after
+ * reclaim and call the OOM killer although pages are free.  So while a
+ * deep round is on, workers allocate with __GFP_NORETRY (they may fail;
+ * they never call the OOM killer), and at the limit the largest blocks go
+ * back first.  That leaves a window: on 7.3 KCSAN with debug=0x7c,
+ * kthreadd (a kernel stack, order 2) called the OOM killer in one of
+ * seven deep runs.  Hence deep_pressure is off by default.
  */
 
 /* Give back up to @max pages, the oldest (largest) blocks first. */
@@ -789,6 +798,34 @@ static bool stress_grab(struct list_head *held, unsigned long *pages, unsigned l
 	return false;
 }
 
+/*
+ * Call gusslab's shrinker as shrink_slab() does under memory pressure:
+ * count, then scan in batches, with the reclaim context that lockdep
+ * checks allocations against.
+ */
+static void stress_reclaim(void)
+{
+	struct shrink_control sc = { .gfp_mask = GFP_KERNEL };
+	unsigned long total, ret;
+	unsigned int noreclaim;
+
+	fs_reclaim_acquire(sc.gfp_mask);
+	noreclaim = memalloc_noreclaim_save();
+	total = gus_shrink_count(NULL, &sc);
+	if (total == SHRINK_EMPTY)
+		total = 0;
+	while (total) {
+		sc.nr_to_scan = min(total, 128UL);
+		ret = gus_shrink_scan(NULL, &sc);
+		mem_scans++;
+		if (ret == SHRINK_STOP)
+			break;
+		total -= sc.nr_to_scan;
+	}
+	memalloc_noreclaim_restore(noreclaim);
+	fs_reclaim_release(sc.gfp_mask);
+}
+
 static int stress_pressure_fn(void *unused)
 {
 	u32 rnd = get_random_u32() | 1;
@@ -799,13 +836,14 @@ static int stress_pressure_fn(void *unused)
 
 	while (!stress_sleep(HZ + stress_rand(&rnd) % (2 * HZ))) {
 		si_meminfo(&si);
-		deep = mem_rounds & 1;
+		deep = deep_pressure && (mem_rounds & 1);
 		WRITE_ONCE(squeezing, deep);
 		if (stress_grab(&held, &pages, deep ? si.freeram : si.freeram / 2)) {
 			mem_limits++;
 			stress_give_back(&held, &pages, STRESS_CUSHION);
 		}
 		mem_peak = max(mem_peak, pages);
+		stress_reclaim();
 		schedule_timeout_interruptible(HZ / 10);
 		stress_give_back(&held, &pages, ULONG_MAX);
 		WRITE_ONCE(squeezing, false);
@@ -1040,9 +1078,9 @@ static void stress_report(unsigned long secs)
 	if (t.allocs != t.frees)
 		stress_violation("all", NULL, "allocations and frees differ", -1, t.allocs,
 				 t.frees);
-	pr_info("debug %#x; bulk allocs %lu, bulk frees %lu, zeroed %lu, failed allocs %lu, hotplug refused %lu, pressure peak %lu MiB, %lu rounds to the limit, shrinker scans %lu (%lu slabs freed)\n",
+	pr_info("debug %#x; bulk allocs %lu, bulk frees %lu, zeroed %lu, failed allocs %lu, hotplug refused %lu, pressure peak %lu MiB, %lu rounds to the limit; shrinker: %lu cache scans, %lu slabs freed, %lu scan calls by the pressure thread\n",
 		debug, t.bulk_allocs, t.bulk_frees, t.zeroed, t.failed, hp_refused,
-		mem_peak >> (20 - PAGE_SHIFT), mem_limits, scans, freed);
+		mem_peak >> (20 - PAGE_SHIFT), mem_limits, scans, freed, mem_scans);
 	pr_info("%lu s, %u workers, %lu allocations, %lu frees, %lu remote frees, %lu SMR replacements, %lu reader sections, %lu hotplug ops, %lu pressure rounds, %lu shrinks, peak live objects %ld, violations %ld\n",
 		secs, nr_workers, t.allocs, t.frees, t.remote, t.smr, sections, hp_ops,
 		mem_rounds, t.shrinks, atomic_long_read(&live_peak),
@@ -1074,9 +1112,9 @@ static int __init stress_init(void)
 		stress_free_all();
 		return err;
 	}
-	pr_info("%u s: %u workers, %u readers, %u caches, remote_free %u%%, hotplug %d, pressure %d, debug %#x\n",
+	pr_info("%u s: %u workers, %u readers, %u caches, remote_free %u%%, hotplug %d, pressure %d%s, debug %#x\n",
 		duration, nr_workers, nr_readers, nr_caches + 1, remote_free, hotplug,
-		pressure, debug);
+		pressure, pressure && deep_pressure ? " (deep)" : "", debug);
 	start = jiffies;
 	end = start + duration * HZ;
 	while (time_before(jiffies, end) && !atomic_long_read(&violations))
