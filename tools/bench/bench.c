@@ -16,6 +16,9 @@
  *   pair       gus_cache_alloc+free vs kmem_cache_alloc+free (SLUB, booted
  *              with slab_nomerge), 64-byte objects, one CPU
  *   counters   the pair with the stats counters on vs off
+ *   debug      the pair on an ordinary cache while a debug cache exists
+ *              (its static key on) vs none, and on debug caches (F, FZP,
+ *              FZPU, FZPUT) vs an ordinary cache
  *   bulk       alloc_bulk+free_bulk of 1..256 objects, per object
  *   shuffle    allocate 10,000 objects, free them in a random order
  *   remote     one CPU allocates, another frees (objects per second)
@@ -378,6 +381,68 @@ static void bench_counters(struct gus_cache *g)
 	bench_report("counters", "on", best[1], best[0]);
 }
 
+/* Best of @rounds alloc+free loops of @n pairs on @g, in picoseconds. */
+static u64 pair_best(struct gus_cache *g, unsigned long n, int rounds)
+{
+	u64 t0, best = U64_MAX;
+	unsigned long i;
+
+	while (rounds--) {
+		t0 = ktime_get_ns();
+		for (i = 0; i < n; i++)
+			gus_cache_free(g, gus_cache_alloc(g, GFP_KERNEL));
+		best = min(best, per_op(t0, n));
+	}
+	return best;
+}
+
+/*
+ * What debugging costs: an ordinary cache's pair with no debug cache
+ * (the debug key patched out) and with one, in alternating rounds, the
+ * best of each kept; then the pair on debug caches, a tenth of the loops.
+ */
+static void bench_debug(struct gus_cache *g)
+{
+	static const struct {
+		const char *name;
+		unsigned int flags;
+	} sets[] = {
+		{ "F", GUS_CACHE_CHECK },
+		{ "FZP", GUS_CACHE_CHECK | GUS_CACHE_RED_ZONE | GUS_CACHE_POISON },
+		{ "FZPU", GUS_CACHE_CHECK | GUS_CACHE_RED_ZONE | GUS_CACHE_POISON |
+			  GUS_CACHE_STORE_USER },
+		{ "FZPUT", GUS_CACHE_DEBUG },
+	};
+	u64 ps, best[2] = { U64_MAX, U64_MAX };
+	struct gus_cache *d = NULL;
+	unsigned int i;
+	char what[24];
+	int round, on;
+
+	for (round = 0; round < 10; round++) {
+		on = round & 1;
+		if (on) {
+			d = gus_cache_create("bench-debug", OBJ_SIZE, 0, GUS_CACHE_CHECK, NULL);
+			if (!d)
+				return;
+		}
+		best[on] = min(best[on], pair_best(g, loops, 1));
+		gus_cache_destroy(d);
+		d = NULL;
+	}
+	bench_report("debug", "no debug cache", best[0], best[0]);
+	bench_report("debug", "a debug cache exists", best[1], best[0]);
+	for (i = 0; i < ARRAY_SIZE(sets); i++) {
+		d = gus_cache_create("bench-debug", OBJ_SIZE, 0, sets[i].flags, NULL);
+		if (!d)
+			return;
+		ps = pair_best(d, loops / 10, 3);
+		gus_cache_destroy(d);
+		snprintf(what, sizeof(what), "debug cache %s", sets[i].name);
+		bench_report("debug", what, ps, best[0]);
+	}
+}
+
 static void bench_pair(void)
 {
 	struct kmem_cache *k = kmem_cache_create("bench-slub", OBJ_SIZE, 0, 0, NULL);
@@ -402,6 +467,7 @@ static void bench_pair(void)
 	}
 	bench_report("pair", "gus_cache", per_op(t0, loops), slub);
 	bench_counters(g);
+	bench_debug(g);
 out:
 	gus_cache_destroy(g);
 	kmem_cache_destroy(k);
