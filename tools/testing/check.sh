@@ -17,9 +17,10 @@ what=${1:-quick}
 "$here/deps.sh" || exit 1
 
 case $what in
-# KERNEL FLAVOUR MODE [STRESS SECONDS]
+# KERNEL FLAVOUR MODE [STRESS SECONDS [STRESS PARAMETERS]]
+# On 6.12 the stress's caches are debug caches (F, Z, P, U: 0x3c).
 quick) runs=("6.1 debug kunit 10") ;;
-all) runs=("6.1 debug kunit 60" "6.12 debug kunit 60" "7.3 debug kunit 60"
+all) runs=("6.1 debug kunit 60" "6.12 debug kunit 60 debug=0x3c" "7.3 debug kunit 60"
 	   "7.3 kcsan kunit 60" "6.1 debug distro") ;;
 *) echo "usage: $0 quick|all" >&2; exit 2 ;;
 esac
@@ -32,7 +33,7 @@ account() {	# NAME LOGFILE SECONDS
 	f=$(echo "$last" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
 	[ -n "$p" ] || { p=0; f=1; }
 	passed=$((passed + p)) failed=$((failed + f))
-	table+=$(printf '%-22s %4s passed %3s failed %5ss' "$1" "$p" "$f" "$3")$'\n'
+	table+=$(printf '%-34s %4s passed %3s failed %5ss' "$1" "$p" "$f" "$3")$'\n'
 }
 
 log=$(mktemp -d)
@@ -44,12 +45,13 @@ cat "$log/lint"
 account lint "$log/lint" $(($(date +%s) - start))
 
 for r in "${runs[@]}"; do
-	read -r kernel flavour mode stress <<<"$r"
-	name="$kernel $flavour $mode${stress:+ +${stress}s}"
+	read -r kernel flavour mode stress sargs <<<"$r"
+	name="$kernel $flavour $mode${stress:+ +${stress}s}${sargs:+ $sargs}"
 	start=$(date +%s)
 	echo "=== $name"
 	"$here/run.sh" --kernel "$kernel" --flavour "$flavour" --mode "$mode" \
-		${stress:+--stress "$stress"} 2>&1 | tee "$log/run"
+		${stress:+--stress "$stress"} ${sargs:+--stress-args "$sargs"} \
+		2>&1 | tee "$log/run"
 	account "$name" "$log/run" $(($(date +%s) - start))
 done
 
