@@ -392,18 +392,23 @@ static void cache_bad_frees_reported(struct kunit *test)
 	gus_cache_destroy(c);
 }
 
-/*
- * With check_frees, a pointer that is not an object of the cache is
- * refused when it is freed, so no allocation can ever hand it out.
+/**
+ * cache_check_foreign_frees() - free three pointers that are not objects
+ * of @c, and check that each is refused and none is ever handed out.
+ * @test: the test.
+ * @c: a cache that refuses them at the free: check_frees, or a debug cache.
+ *
+ * The pointers: kmalloc() memory, an object of another gusslab cache, and
+ * a pointer inside one of @c's objects.  Shared with kunit/debug_test.c.
  */
-static void cache_foreign_free_never_handed_out(struct kunit *test)
+void cache_check_foreign_frees(struct kunit *test, struct gus_cache *c)
 {
-	struct gus_cache *c = cache_create(test, "kunit-foreign", 64, 0, 0, NULL);
 	struct gus_cache *other = cache_create(test, "kunit-other", 64, 0, 0, NULL);
 	unsigned int i, n = 4 * c->mag_size;
 	void *foreign = kmalloc(64, GFP_KERNEL);
 	void *theirs = gus_cache_alloc(other, GFP_KERNEL);
 	char *mine = gus_cache_alloc(c, GFP_KERNEL);
+	long reports = atomic_long_read(&c->reports);
 	void **objs;
 
 	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
@@ -411,27 +416,41 @@ static void cache_foreign_free_never_handed_out(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, foreign);
 	KUNIT_ASSERT_NOT_NULL(test, theirs);
 	KUNIT_ASSERT_NOT_NULL(test, mine);
-	static_branch_enable(&gus_check_frees_key);
 	migrate_disable();		/* the bad frees land where we allocate */
 	WRITE_ONCE(gus_quiet_misuse, true);
 	gus_cache_free(c, foreign);
 	gus_cache_free(c, theirs);	/* another gusslab cache's object */
-	gus_cache_free(c, mine + 1);	/* inside one of ours */
+	gus_cache_free(c, mine + 8);	/* inside one of ours */
 	WRITE_ONCE(gus_quiet_misuse, false);
 	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_BAD_FREE), 3UL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&c->reports), reports + 3);
 	for (i = 0; i < n; i++) {
 		objs[i] = gus_cache_alloc(c, GFP_ATOMIC);
 		KUNIT_EXPECT_PTR_NE(test, objs[i], foreign);
 		KUNIT_EXPECT_PTR_NE(test, objs[i], theirs);
-		KUNIT_EXPECT_PTR_NE(test, objs[i], (void *)(mine + 1));
+		KUNIT_EXPECT_PTR_NE(test, objs[i], (void *)(mine + 8));
 	}
 	migrate_enable();
-	static_branch_disable(&gus_check_frees_key);
 	gus_cache_free_bulk(c, n, objs);
 	gus_cache_free(c, mine);
 	gus_cache_free(other, theirs);
 	kfree(foreign);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&c->reports), reports + 3);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&other->reports), 0L);
 	gus_cache_destroy(other);
+}
+
+/*
+ * With check_frees, a pointer that is not an object of the cache is
+ * refused when it is freed, so no allocation can ever hand it out.
+ */
+static void cache_foreign_free_never_handed_out(struct kunit *test)
+{
+	struct gus_cache *c = cache_create(test, "kunit-foreign", 64, 0, 0, NULL);
+
+	static_branch_enable(&gus_check_frees_key);
+	cache_check_foreign_frees(test, c);
+	static_branch_disable(&gus_check_frees_key);
 	gus_cache_destroy(c);
 }
 

@@ -19,6 +19,7 @@
 #include <gusslab_compat.h>
 #include "../gus/gus_internal.h"
 #include "../slab/cache.h"
+#include "kunit_util.h"
 
 GUS_IMPORT_INTERNAL();
 
@@ -303,39 +304,10 @@ static void debug_double_free(struct kunit *test)
 static void debug_foreign_frees(struct kunit *test)
 {
 	struct gus_cache *c = dbg_create(test, "kunit-dbg-foreign", 64, GUS_CACHE_CHECK);
-	struct gus_cache *other = dbg_create(test, "kunit-dbg-other", 64, 0);
-	unsigned int n = 3 * c->mag_size;
-	void *foreign = kmalloc(64, GFP_KERNEL);
-	void *theirs = gus_cache_alloc(other, GFP_KERNEL);
-	u8 *mine = gus_cache_alloc(c, GFP_KERNEL);
-	void **objs;
 
-	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, objs);
-	KUNIT_ASSERT_NOT_NULL(test, foreign);
-	KUNIT_ASSERT_NOT_NULL(test, theirs);
-	KUNIT_ASSERT_NOT_NULL(test, mine);
-	misuse_begin();
-	gus_cache_free(c, foreign);
-	gus_cache_free(c, theirs);
-	gus_cache_free(c, mine + 8);
-	misuse_end();
+	cache_check_foreign_frees(test, c);
 	KUNIT_EXPECT_EQ(test, reports(c), 3L);
-	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(c, GUS_BAD_FREE), 3UL);
-	migrate_disable();
-	dbg_alloc_until(test, c, objs, n, LONG_MAX, foreign);
-	migrate_enable();
-	while (n--) {
-		KUNIT_EXPECT_PTR_NE(test, objs[n], theirs);
-		KUNIT_EXPECT_PTR_NE(test, objs[n], (void *)(mine + 8));
-	}
-	gus_cache_free_bulk(c, 3 * c->mag_size, objs);
-	gus_cache_free(c, mine);
-	gus_cache_free(other, theirs);
-	kfree(foreign);
-	KUNIT_EXPECT_EQ(test, reports(c), 3L);
-	KUNIT_EXPECT_EQ(test, reports(other), 0L);
-	gus_cache_destroy(other);
+	dbg_still_works(test, c);
 	gus_cache_destroy(c);
 }
 

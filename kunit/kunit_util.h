@@ -29,4 +29,10 @@ static inline int gus_test_park(void)
 	return 0;
 }
 
+struct kunit;
+struct gus_cache;
+
+/* kunit/cache_test.c: frees of three pointers that are not @c's objects. */
+void cache_check_foreign_frees(struct kunit *test, struct gus_cache *c);
+
 #endif /* _GUS_KUNIT_UTIL_H */
