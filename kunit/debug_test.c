@@ -240,6 +240,8 @@ static void debug_red_zones(struct kunit *test)
 	under[-1] = 0;			/* one before it */
 	gus_cache_free(c, under);
 	KUNIT_EXPECT_EQ(test, reports(c), 2L);
+	gus_cache_free(c, over);	/* its free was refused: try again */
+	KUNIT_EXPECT_EQ(test, reports(c), 3L);
 	misuse_end();
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&c->quarantined), 2L);
 	/* Neither comes back, from any CPU's magazines or the slabs. */
@@ -247,10 +249,38 @@ static void debug_red_zones(struct kunit *test)
 	migrate_disable();
 	dbg_alloc_until(test, c, objs, n, LONG_MAX, over);
 	migrate_enable();
-	KUNIT_EXPECT_EQ(test, reports(c), 2L);
+	KUNIT_EXPECT_EQ(test, reports(c), 3L);
 	while (n--)
 		KUNIT_EXPECT_PTR_NE(test, objs[n], (void *)under);
 	gus_cache_free_bulk(c, 3 * c->mag_size, objs);
+	dbg_still_works(test, c);
+	gus_cache_destroy(c);
+}
+
+/* A free object's state word overwritten: found when it is handed out. */
+static void debug_state_damaged(struct kunit *test)
+{
+	struct gus_cache *c = dbg_create(test, "kunit-dbg-state", 64, GUS_CACHE_CHECK);
+	unsigned int n = 3 * c->mag_size, got;
+	unsigned long *state;
+	void **objs;
+	u8 *obj;
+
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	migrate_disable();
+	obj = gus_cache_alloc(c, GFP_ATOMIC);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	gus_cache_free(c, obj);
+	state = (unsigned long *)(obj + c->meta + 2 * c->track_size);
+	misuse_begin();
+	*state = 0x5741;		/* a stray write into the slot's metadata */
+	got = dbg_alloc_until(test, c, objs, n, 1, obj);
+	misuse_end();
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, reports(c), 1L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&c->quarantined), 1L);
+	gus_cache_free_bulk(c, got, objs);
 	dbg_still_works(test, c);
 	gus_cache_destroy(c);
 }
@@ -444,6 +474,7 @@ static struct kunit_case debug_cases[] = {
 	KUNIT_CASE(debug_flags_and_layout),
 	KUNIT_CASE(debug_write_after_free),
 	KUNIT_CASE(debug_red_zones),
+	KUNIT_CASE(debug_state_damaged),
 	KUNIT_CASE(debug_double_free),
 	KUNIT_CASE(debug_foreign_frees),
 	KUNIT_CASE(debug_callers_recorded),
