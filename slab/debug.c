@@ -114,15 +114,19 @@ int gus_debug_parse(const char *param, const char *name, unsigned int *flags)
 			return -EINVAL;
 		f |= gus_debug_letters[i].flag;
 	}
+	if (!*p) {			/* no names: every cache */
+		*flags = f;
+		return 0;
+	}
 	while (*p == ',') {
 		p++;
 		end = strchrnul(p, ',');
-		named |= end - p == strlen(name) && !strncmp(p, name, end - p);
+		if (end - p == strlen(name) && !strncmp(p, name, end - p))
+			named = true;
 		p = end;
-		if (!*p)
-			return named ? (*flags = f, 0) : 0;
 	}
-	*flags = f;
+	if (named)
+		*flags = f;
 	return 0;
 }
 
