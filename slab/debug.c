@@ -218,7 +218,7 @@ static struct gus_track *gus_track(struct gus_cache *c, void *obj,
 	return obj + c->meta + t * c->track_size;
 }
 
-/* Record the caller: UNWIND-free _RET_IP_ always, a stack trace with T. */
+/* Record the caller (the API call's _RET_IP_) and, with T, a stack trace. */
 static void gus_track_set(struct gus_cache *c, void *obj, enum gus_track_item t,
 			  unsigned long caller)
 {
