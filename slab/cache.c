@@ -426,8 +426,8 @@ void gus_cache_free(struct gus_cache *c, void *obj)
 EXPORT_SYMBOL_GPL(gus_cache_free);
 
 /* Debug caches: gus_alloc_checked() for each, all or nothing. */
-static noinline int gus_alloc_bulk_checked(struct gus_cache *c, gfp_t gfp,
-					   size_t n, void **p, unsigned long caller)
+static noinline bool gus_alloc_bulk_checked(struct gus_cache *c, gfp_t gfp,
+					    size_t n, void **p, unsigned long caller)
 {
 	size_t i;
 
@@ -435,13 +435,11 @@ static noinline int gus_alloc_bulk_checked(struct gus_cache *c, gfp_t gfp,
 		p[i] = gus_alloc_checked(c, gfp, caller);
 		if (!p[i]) {
 			gus_cache_free_bulk(c, i, p);
-			return 0;
+			return false;
 		}
-		if (gfp & __GFP_ZERO)
-			memset(p[i], 0, c->object_size);
 		trace_gus_alloc(c->name, p[i]);
 	}
-	return n;
+	return true;
 }
 
 /**
@@ -462,8 +460,11 @@ int gus_cache_alloc_bulk(struct gus_cache *c, gfp_t gfp, size_t n, void **p)
 	size_t i = 0, j;
 
 	might_alloc(gfp);
-	if (gus_cache_debug(c))		/* each object checked on its own */
-		return gus_alloc_bulk_checked(c, gfp, n, p, _RET_IP_);
+	if (gus_cache_debug(c)) {	/* each object checked on its own */
+		if (!gus_alloc_bulk_checked(c, gfp, n, p, _RET_IP_))
+			return 0;
+		goto zero;
+	}
 	local_lock_irqsave(&c->cpu->lock, flags);
 	for (;;) {
 		pc = this_cpu_ptr(c->cpu);
@@ -488,6 +489,7 @@ int gus_cache_alloc_bulk(struct gus_cache *c, gfp_t gfp, size_t n, void **p)
 		local_lock_irqsave(&c->cpu->lock, flags);
 	}
 	local_unlock_irqrestore(&c->cpu->lock, flags);
+zero:
 	if (gfp & __GFP_ZERO) {
 		for (j = 0; j < n; j++)
 			memset(p[j], 0, c->object_size);
