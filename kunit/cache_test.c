@@ -89,13 +89,6 @@ static void cache_geo_desc(const struct cache_geo *g, char *desc)
 
 KUNIT_ARRAY_PARAM(cache_geo, cache_geos, cache_geo_desc);
 
-static int cmp_ptr(const void *a, const void *b)
-{
-	unsigned long x = *(unsigned long *)a, y = *(unsigned long *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Objects are distinct, aligned, inside their slab, and do not overlap. */
 static void cache_sizes_and_alignment(struct kunit *test)
 {
@@ -120,7 +113,7 @@ static void cache_sizes_and_alignment(struct kunit *test)
 	}
 	for (i = 0; i < n; i++)
 		KUNIT_EXPECT_EQ(test, *((u8 *)objs[i] + g->size - 1), (u8)(i & 0xff));
-	sort(objs, n, sizeof(*objs), cmp_ptr, NULL);
+	sort(objs, n, sizeof(*objs), gus_test_cmp_ptr, NULL);
 	for (i = 1; i < n; i++)
 		KUNIT_EXPECT_GE(test, (unsigned long)objs[i] - (unsigned long)objs[i - 1],
 				(unsigned long)g->size);
@@ -188,7 +181,7 @@ static void cache_bulk(struct kunit *test)
 	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
 		KUNIT_ASSERT_EQ(test, gus_cache_alloc_bulk(c, GFP_KERNEL | __GFP_ZERO,
 							   sizes[s], p), (int)sizes[s]);
-		sort(p, sizes[s], sizeof(*p), cmp_ptr, NULL);
+		sort(p, sizes[s], sizeof(*p), gus_test_cmp_ptr, NULL);
 		for (i = 0; i < sizes[s]; i++) {
 			KUNIT_EXPECT_NOT_NULL(test, p[i]);
 			KUNIT_EXPECT_EQ(test, *(u32 *)p[i], 0U);

@@ -285,13 +285,6 @@ static void debug_state_damaged(struct kunit *test)
 	gus_cache_destroy(c);
 }
 
-static int cmp_ptr(const void *a, const void *b)
-{
-	unsigned long x = *(unsigned long *)a, y = *(unsigned long *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* With F a double free is refused however far apart the two frees are. */
 static void debug_double_free(struct kunit *test)
 {
@@ -322,7 +315,7 @@ static void debug_double_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, u.active, 0UL);
 	/* Every object is handed out once. */
 	KUNIT_ASSERT_EQ(test, gus_cache_alloc_bulk(c, GFP_KERNEL, n, objs), (int)n);
-	sort(objs, n, sizeof(*objs), cmp_ptr, NULL);
+	sort(objs, n, sizeof(*objs), gus_test_cmp_ptr, NULL);
 	for (i = 1; i < n; i++)
 		KUNIT_EXPECT_PTR_NE(test, objs[i], objs[i - 1]);
 	gus_cache_free_bulk(c, n, objs);

@@ -29,6 +29,14 @@ static inline int gus_test_park(void)
 	return 0;
 }
 
+/* sort() order for arrays of object pointers, by address. */
+static inline int gus_test_cmp_ptr(const void *a, const void *b)
+{
+	unsigned long x = *(unsigned long *)a, y = *(unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 struct kunit;
 struct gus_cache;
 
