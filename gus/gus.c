@@ -494,6 +494,21 @@ static unsigned int gus_open_sections(struct gus_domain *d)
 	return n;
 }
 
+/*
+ * Before a domain is freed: sections still open are a caller bug,
+ * reported and waited for.
+ */
+void gus_domain_quiesce(struct gus_domain *d)
+{
+	if (!(d->flags & GUS_LAZY) && gus_open_sections(d)) {
+		gus_misuse(d, "destroyed with read sections open");
+		while (gus_open_sections(d))
+			msleep(20);
+	}
+}
+
+GUS_EXPORT_INTERNAL(gus_domain_quiesce);
+
 /**
  * gus_domain_destroy() - destroy a GUS domain.
  * @d: the domain, or NULL.
@@ -507,11 +522,7 @@ void gus_domain_destroy(struct gus_domain *d)
 {
 	if (!d)
 		return;
-	if (!(d->flags & GUS_LAZY) && gus_open_sections(d)) {
-		gus_misuse(d, "destroyed with read sections open");
-		while (gus_open_sections(d))
-			msleep(20);
-	}
+	gus_domain_quiesce(d);
 	if (d->flags & GUS_LAZY)
 		rcu_barrier();	/* gus_lazy_kicked() may still be queued */
 

@@ -54,6 +54,9 @@ unsigned long gus_event_sum(struct gus_domain *d, enum gus_event e);
 struct gus_domain *__gus_domain_create(const char *name, unsigned int flags,
 				       unsigned long start);
 
+/* Wait out the sections still open when a domain is destroyed. */
+void gus_domain_quiesce(struct gus_domain *d);
+
 /* True if this CPU is inside a section of @d.  Context: preemption off. */
 bool gus_in_section(struct gus_domain *d);
 

@@ -208,6 +208,12 @@ unsigned long gus_cache_event_sum(struct gus_cache *c, enum gus_cache_event e);
 extern atomic_t gus_fail_slab_allocs;
 extern u32 gus_fail_percent;
 bool gus_fault_slab_alloc(gfp_t gfp);
+extern atomic_t gus_fail_mag_allocs;
+bool gus_fault_mag_alloc(void);
+struct page *gus_fault_alloc_pages(int node, gfp_t gfp, unsigned int order);
+extern gfp_t gus_fault_last_gfp;
+extern int gus_fault_full_node;
+extern atomic_t gus_fault_full_budget;
 void gus_fault_debugfs_init(void);
 
 /* slab/shrinker.c and slab/debugfs.c */

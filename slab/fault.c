@@ -13,8 +13,15 @@
  * never failed.  The knobs are global, for every cache; a failure
  * counts in the cache's alloc_failed only if the allocation that needed
  * the slab returns NULL.
+ *
+ * Every slab page comes through gus_fault_alloc_pages(), which the tests
+ * also use to see the flags the page allocator was given and to make one
+ * node look full (its own pages refused, the page allocator's fallback to
+ * another node imitated), as a node under memory pressure does.
  */
 #include <linux/debugfs.h>
+#include <linux/gfp.h>
+#include <linux/nodemask.h>
 #include <linux/random.h>
 
 #include <gusslab_compat.h>
@@ -49,6 +56,61 @@ bool gus_fault_slab_alloc(gfp_t gfp)
 	if (every && (u32)atomic_inc_return(&gus_fail_attempts) % every == 0)
 		return true;
 	return percent && get_random_u32() % 100 < percent;
+}
+
+/* Test hook: the next this-many magazine allocations fail. */
+atomic_t gus_fail_mag_allocs = ATOMIC_INIT(0);
+GUS_EXPORT_INTERNAL(gus_fail_mag_allocs);
+
+/**
+ * gus_fault_mag_alloc() - whether this magazine allocation should fail.
+ *
+ * Context: any context.
+ * Return: true to fail it.
+ */
+bool gus_fault_mag_alloc(void)
+{
+	return atomic_add_unless(&gus_fail_mag_allocs, -1, 0);
+}
+
+/* Test hooks: the flags of the last slab page request, and a full node. */
+gfp_t gus_fault_last_gfp;
+GUS_EXPORT_INTERNAL(gus_fault_last_gfp);
+int gus_fault_full_node = NUMA_NO_NODE;
+GUS_EXPORT_INTERNAL(gus_fault_full_node);
+atomic_t gus_fault_full_budget = ATOMIC_INIT(0);	/* requests it refuses */
+GUS_EXPORT_INTERNAL(gus_fault_full_budget);
+
+/* Another online node than @node, for the imitated fallback. */
+static int gus_fault_other_node(int node)
+{
+	int n;
+
+	for_each_online_node(n)
+		if (n != node)
+			return n;
+	return node;
+}
+
+/**
+ * gus_fault_alloc_pages() - alloc_pages_node() for slabs, with test hooks.
+ * @node: the node asked for.
+ * @gfp: the flags the page allocator gets.
+ * @order: the order.
+ *
+ * Context: as @gfp allows.
+ * Return: the pages, or NULL.
+ */
+struct page *gus_fault_alloc_pages(int node, gfp_t gfp, unsigned int order)
+{
+	WRITE_ONCE(gus_fault_last_gfp, gfp);
+	if (node == READ_ONCE(gus_fault_full_node) &&
+	    atomic_add_unless(&gus_fault_full_budget, -1, 0)) {
+		if (gfp & __GFP_THISNODE)
+			return NULL;
+		node = gus_fault_other_node(node);
+	}
+	return alloc_pages_node(node, gfp, order);
 }
 
 void gus_fault_debugfs_init(void)

@@ -28,8 +28,11 @@
  */
 struct gus_mag *gus_mag_alloc(struct gus_cache *c, gfp_t gfp)
 {
-	struct gus_mag *m = kmalloc(struct_size(m, objs, c->mag_size), gfp);
+	struct gus_mag *m;
 
+	if (gus_fault_mag_alloc())
+		return NULL;
+	m = kmalloc(struct_size(m, objs, c->mag_size), gfp);
 	if (m) {
 		m->count = 0;
 		m->size = c->mag_size;

@@ -150,9 +150,9 @@ static struct page *gus_alloc_slab_pages(struct gus_cache *c, int node, gfp_t gf
 	struct page *page;
 
 	if (!(gfp & __GFP_NOFAIL) || c->order <= 1)
-		return alloc_pages_node(node, gfp, c->order);
+		return gus_fault_alloc_pages(node, gfp, c->order);
 	gfp = (gfp & ~__GFP_NOFAIL) | __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
-	while (!(page = alloc_pages_node(node, gfp, c->order))) {
+	while (!(page = gus_fault_alloc_pages(node, gfp, c->order))) {
 		if (gfpflags_allow_blocking(gfp))
 			schedule_timeout_uninterruptible(1);
 		else
