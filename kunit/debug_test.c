@@ -11,6 +11,8 @@
  */
 #include <kunit/test.h>
 #include <linux/kallsyms.h>
+#include <linux/kthread.h>
+#include <linux/workqueue.h>
 #include <linux/kasan.h>
 #include <linux/poison.h>
 #include <linux/slab.h>
@@ -323,6 +325,86 @@ static void debug_double_free(struct kunit *test)
 	gus_cache_destroy(c);
 }
 
+#define RACE_ROUNDS	3000
+
+struct dfree_race {
+	struct gus_cache *c;
+	void *obj;
+	atomic_t round;			/* the round both freers may run */
+	atomic_t done;			/* freers finished with this round */
+	unsigned int rounds, both;	/* rounds run; with both frees taken */
+};
+
+static int dfree_racer_fn(void *arg)
+{
+	struct dfree_race *r = arg;
+	int round;
+
+	for (round = 1; round <= RACE_ROUNDS; round++) {
+		while (atomic_read_acquire(&r->round) < round) {
+			if (kthread_should_stop())
+				return 0;
+			cpu_relax();
+		}
+		gus_cache_free(r->c, READ_ONCE(r->obj));
+		atomic_inc(&r->done);
+	}
+	return gus_test_park();
+}
+
+/* On a third CPU: hand the racers one object per round, count the rounds. */
+static long dfree_drive_fn(void *arg)
+{
+	struct dfree_race *r = arg;
+	unsigned int round;
+	long before;
+
+	for (round = 1; round <= RACE_ROUNDS; round++) {
+		WRITE_ONCE(r->obj, gus_cache_alloc(r->c, GFP_KERNEL));
+		if (!r->obj)
+			break;
+		before = reports(r->c);
+		atomic_set(&r->done, 0);
+		atomic_set_release(&r->round, round);
+		while (atomic_read(&r->done) < 2)
+			cpu_relax();
+		r->both += reports(r->c) == before;	/* both frees taken */
+		r->rounds = round;
+	}
+	return 0;
+}
+
+/* Two CPUs free one object at the same moment: exactly one free is taken. */
+static void debug_double_free_race(struct kunit *test)
+{
+	struct dfree_race *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	int cpu[3], i = 0, c;
+	struct task_struct *t[2];
+
+	if (num_online_cpus() < 3)
+		kunit_skip(test, "needs three CPUs");
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	for_each_online_cpu(c)
+		if (i < 3)
+			cpu[i++] = c;
+	r->c = dbg_create(test, "kunit-dbg-race", 64, GUS_CACHE_CHECK);
+	t[0] = kthread_run_on_cpu(dfree_racer_fn, r, cpu[0], "gus-dfree/%u");
+	t[1] = kthread_run_on_cpu(dfree_racer_fn, r, cpu[1], "gus-dfree/%u");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t[0]) || IS_ERR(t[1]));
+	misuse_begin();
+	work_on_cpu(cpu[2], dfree_drive_fn, r);
+	misuse_end();
+	kthread_stop(t[0]);
+	kthread_stop(t[1]);
+	kunit_info(test, "%u rounds, %u with both frees taken\n", r->rounds, r->both);
+	KUNIT_EXPECT_EQ(test, r->rounds, RACE_ROUNDS);
+	KUNIT_EXPECT_EQ(test, r->both, 0U);
+	KUNIT_EXPECT_EQ(test, reports(r->c), (long)RACE_ROUNDS);
+	gus_cache_shrink(r->c);
+	KUNIT_EXPECT_EQ(test, gus_depot_live(r->c), 0UL);
+	gus_cache_destroy(r->c);
+}
+
 /* Foreign pointers are refused at the free, naming what they are. */
 static void debug_foreign_frees(struct kunit *test)
 {
@@ -469,6 +551,7 @@ static struct kunit_case debug_cases[] = {
 	KUNIT_CASE(debug_red_zones),
 	KUNIT_CASE(debug_state_damaged),
 	KUNIT_CASE(debug_double_free),
+	KUNIT_CASE(debug_double_free_race),
 	KUNIT_CASE(debug_foreign_frees),
 	KUNIT_CASE(debug_callers_recorded),
 	KUNIT_CASE(debug_leak_at_destroy),

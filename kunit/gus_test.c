@@ -284,12 +284,128 @@ static void gus_misuse_is_reported(struct kunit *test)
 	gus_domain_destroy(d);
 }
 
+/* Exported (GPL) by kernel/rcu/update.c, declared in the private rcu.h. */
+void rcu_expedite_gp(void);
+void rcu_unexpedite_gp(void);
+
+/* After gus_wait() on a goal, gus_poll() on it is true, expedited or not. */
+static void gus_wait_then_poll_agree(struct kunit *test)
+{
+	struct gus_domain *d = gus_test_domain(test);
+	unsigned int i, bad = 0;
+	unsigned long g;
+
+	for (i = 0; i < 200; i++) {
+		if (i == 100)
+			rcu_expedite_gp();
+		g = gus_advance(d);
+		gus_wait(d, g);
+		bad += !gus_poll(d, g);
+	}
+	rcu_unexpedite_gp();
+	KUNIT_EXPECT_EQ(test, bad, 0U);
+	gus_domain_destroy(d);
+}
+
+/* Each CPU's reader slot has a cache line of its own. */
+static void gus_reader_slots_own_lines(struct kunit *test)
+{
+	struct gus_domain *d = gus_test_domain(test);
+	int cpu;
+
+	KUNIT_EXPECT_EQ(test, sizeof(struct gus_reader) % SMP_CACHE_BYTES, 0UL);
+	for_each_possible_cpu(cpu)
+		KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)per_cpu_ptr(d->readers, cpu),
+						   SMP_CACHE_BYTES));
+	gus_domain_destroy(d);
+}
+
+struct gus_churner {
+	struct gus_domain *d;
+	bool stop;
+	atomic_t running;
+};
+
+/* Back-to-back sections, each 200 us: hardly ever none open. */
+static int gus_churner_fn(void *arg)
+{
+	struct gus_churner *ch = arg;
+
+	atomic_inc(&ch->running);
+	while (!READ_ONCE(ch->stop)) {
+		gus_enter(ch->d);
+		udelay(200);
+		gus_exit(ch->d);
+	}
+	atomic_dec(&ch->running);
+	return gus_test_park();
+}
+
+struct gus_quiescer {
+	struct gus_domain *d;
+	struct completion done;
+};
+
+static int gus_quiesce_fn(void *arg)
+{
+	struct gus_quiescer *q = arg;
+
+	gus_domain_quiesce(q->d);
+	complete(&q->done);
+	return gus_test_park();
+}
+
+/*
+ * Destroying a domain waits for the sections open at that moment, not for
+ * an instant with none open: under continuous readers it still returns.
+ */
+static void gus_destroy_under_continuous_readers(struct kunit *test)
+{
+	struct gus_churner ch = { .d = gus_test_domain(test) };
+	struct gus_quiescer q = { .d = ch.d };
+	struct task_struct *t[3], *qt;
+	unsigned int i, n = 0;
+	bool returned;
+	int cpu;
+
+	if (ch.d->flags & GUS_LAZY)
+		kunit_skip(test, "lazy sections are RCU readers");
+	if (num_online_cpus() < 3)
+		kunit_skip(test, "needs three CPUs");
+	for_each_online_cpu(cpu) {
+		if (n == ARRAY_SIZE(t) || cpu == raw_smp_processor_id())
+			continue;
+		t[n] = kthread_run_on_cpu(gus_churner_fn, &ch, cpu, "gus-churner/%u");
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t[n]));
+		n++;
+	}
+	while (atomic_read(&ch.running) != n)
+		msleep(1);
+	init_completion(&q.done);
+	WRITE_ONCE(gus_quiet_misuse, true);
+	qt = kthread_run(gus_quiesce_fn, &q, "gus-quiesce");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(qt));
+	returned = wait_for_completion_timeout(&q.done, 5 * HZ);
+	WRITE_ONCE(ch.stop, true);
+	wait_for_completion(&q.done);
+	WRITE_ONCE(gus_quiet_misuse, false);
+	kthread_stop(qt);
+	for (i = 0; i < n; i++)
+		kthread_stop(t[i]);
+	KUNIT_EXPECT_TRUE(test, returned);
+	KUNIT_EXPECT_GE(test, gus_event_sum(ch.d, GUS_EV_MISUSE), 1UL);
+	gus_domain_destroy(ch.d);
+}
+
 static struct kunit_case gus_domain_cases[] = {
 	KUNIT_CASE_PARAM(gus_poll_without_readers, gus_mode_gen_params),
 	KUNIT_CASE_PARAM(gus_poll_blocked_by_older_reader, gus_mode_gen_params),
 	KUNIT_CASE_PARAM(gus_poll_not_blocked_by_newer_reader, gus_mode_gen_params),
 	KUNIT_CASE_PARAM(gus_sections_nest, gus_mode_gen_params),
 	KUNIT_CASE_PARAM(gus_synchronize_waits_for_remote_reader, gus_mode_gen_params),
+	KUNIT_CASE_PARAM(gus_wait_then_poll_agree, gus_mode_gen_params),
+	KUNIT_CASE_PARAM(gus_reader_slots_own_lines, gus_mode_gen_params),
+	KUNIT_CASE_PARAM(gus_destroy_under_continuous_readers, gus_mode_gen_params),
 	KUNIT_CASE(gus_create_rejects_bad_arguments),
 	KUNIT_CASE(gus_misuse_is_reported),
 	{}

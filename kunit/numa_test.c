@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite gus_numa: where objects come from on a machine with several
+ * nodes (check-all boots one guest with numa=fake=2).  On one node every
+ * case skips.
+ *
+ *   - a CPU gets objects of its own node;
+ *   - an object freed on another node goes back to its own node's slab;
+ *   - when the local node is full (the page allocator hands out another
+ *     node's pages, imitated by the fault hook gus_fault_full_node), each
+ *     slab grown serves the allocation that grew it and objects already
+ *     free on other nodes are used first: growth stays bounded by the
+ *     objects asked for.
+ */
+#include <kunit/test.h>
+#include <linux/mm.h>
+#include <linux/nodemask.h>
+#include <linux/slab.h>
+#include <linux/topology.h>
+#include <linux/workqueue.h>
+
+#include <gusslab_compat.h>
+#include "../gus/gus_internal.h"
+#include "../slab/cache.h"
+
+GUS_IMPORT_INTERNAL();
+
+#define NUMA_OBJS	200
+
+struct numa_work {
+	struct gus_cache *c;
+	void *objs[NUMA_OBJS];
+	unsigned int got, on_node;
+	int node;
+};
+
+static int numa_obj_node(const void *obj)
+{
+	return page_to_nid(virt_to_page(obj));
+}
+
+/* A CPU of @node, or -1. */
+static int numa_cpu_of(int node)
+{
+	unsigned int cpu = cpumask_first_and(cpumask_of_node(node), cpu_online_mask);
+
+	return cpu < nr_cpu_ids ? cpu : -1;
+}
+
+static void numa_need_two_nodes(struct kunit *test)
+{
+	int node, with_cpus = 0;
+
+	for_each_online_node(node)
+		with_cpus += numa_cpu_of(node) >= 0;
+	if (with_cpus < 2)
+		kunit_skip(test, "needs two nodes with CPUs (boot with numa=fake=2)");
+}
+
+/* On the CPU: allocate NUMA_OBJS objects, count those of its node. */
+static long numa_alloc_fn(void *arg)
+{
+	struct numa_work *w = arg;
+	unsigned int i;
+
+	w->node = numa_mem_id();
+	for (i = 0; i < NUMA_OBJS; i++) {
+		w->objs[i] = gus_cache_alloc(w->c, GFP_KERNEL);
+		if (!w->objs[i])
+			break;
+		w->on_node += numa_obj_node(w->objs[i]) == w->node;
+	}
+	w->got = i;
+	return 0;
+}
+
+static long numa_free_fn(void *arg)
+{
+	struct numa_work *w = arg;
+
+	gus_cache_free_bulk(w->c, w->got, w->objs);
+	return 0;
+}
+
+/* Each node's CPUs get that node's memory. */
+static void numa_objects_from_local_node(struct kunit *test)
+{
+	struct numa_work *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	int node, cpu;
+
+	numa_need_two_nodes(test);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	w->c = gus_cache_create("kunit-numa-local", 256, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, w->c);
+	for_each_online_node(node) {
+		cpu = numa_cpu_of(node);
+		if (cpu < 0)
+			continue;
+		w->on_node = 0;
+		work_on_cpu(cpu, numa_alloc_fn, w);
+		kunit_info(test, "cpu %d node %d: %u of %u objects local\n",
+			   cpu, w->node, w->on_node, w->got);
+		KUNIT_EXPECT_EQ(test, w->got, NUMA_OBJS);
+		KUNIT_EXPECT_EQ(test, w->on_node, NUMA_OBJS);
+		work_on_cpu(cpu, numa_free_fn, w);
+	}
+	gus_cache_destroy(w->c);
+}
+
+/* Objects of node A freed by a CPU of node B return to node A's slabs. */
+static void numa_remote_free_returns_home(struct kunit *test)
+{
+	struct numa_work *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	unsigned long before, after;
+	int a = first_online_node, b, node;
+	struct gus_node *gn;
+
+	numa_need_two_nodes(test);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	w->c = gus_cache_create("kunit-numa-home", 256, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, w->c);
+	b = a;
+	for_each_online_node(node)
+		if (node != a && numa_cpu_of(node) >= 0)
+			b = node;
+	work_on_cpu(numa_cpu_of(a), numa_alloc_fn, w);
+	KUNIT_ASSERT_EQ(test, w->got, NUMA_OBJS);
+	gn = w->c->nodes[a];
+	before = READ_ONCE(gn->nr_free);
+	work_on_cpu(numa_cpu_of(b), numa_free_fn, w);
+	gus_cache_shrink(w->c);		/* magazines into the slabs */
+	after = READ_ONCE(w->c->nodes[a]->nr_free);
+	/* The shrink gave node a's empty slabs back: count what is left. */
+	KUNIT_EXPECT_EQ(test, gus_depot_live(w->c), 0UL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(w->c->nodes[b]->nr_slabs), 0UL);
+	kunit_info(test, "node %d free %lu -> %lu after frees on node %d\n",
+		   a, before, after, b);
+	gus_cache_destroy(w->c);
+}
+
+/* Node full: growth bounded by the objects asked for; free ones reused. */
+static void numa_full_node_falls_back_bounded(struct kunit *test)
+{
+	struct numa_work *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	unsigned long slabs, free, bound;
+	int cpu = numa_cpu_of(first_online_node);
+
+	numa_need_two_nodes(test);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	w->c = gus_cache_create("kunit-numa-full", 256, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, w->c);
+	bound = DIV_ROUND_UP(NUMA_OBJS, w->c->objects) + 1;
+	WRITE_ONCE(gus_fault_full_node, cpu_to_mem(cpu));
+	atomic_set(&gus_fault_full_budget, 2000);
+	work_on_cpu(cpu, numa_alloc_fn, w);
+	gus_depot_totals(w->c, &slabs, &free);
+	kunit_info(test, "node %d full: %u objects, %u local, %lu slabs (bound %lu)\n",
+		   w->node, w->got, w->on_node, slabs, bound);
+	KUNIT_EXPECT_EQ(test, w->got, NUMA_OBJS);
+	KUNIT_EXPECT_LE(test, slabs, bound);
+	/* Freed, then asked for again: the free remote objects serve. */
+	work_on_cpu(cpu, numa_free_fn, w);
+	gus_cache_reclaim(w->c, false);
+	w->on_node = 0;
+	work_on_cpu(cpu, numa_alloc_fn, w);
+	gus_depot_totals(w->c, &slabs, &free);
+	kunit_info(test, "again: %u objects, %lu slabs\n", w->got, slabs);
+	KUNIT_EXPECT_EQ(test, w->got, NUMA_OBJS);
+	KUNIT_EXPECT_LE(test, slabs, bound + 1);
+	atomic_set(&gus_fault_full_budget, 0);
+	WRITE_ONCE(gus_fault_full_node, NUMA_NO_NODE);
+	work_on_cpu(cpu, numa_free_fn, w);
+	gus_cache_destroy(w->c);
+}
+
+static struct kunit_case numa_cases[] = {
+	KUNIT_CASE(numa_objects_from_local_node),
+	KUNIT_CASE(numa_remote_free_returns_home),
+	KUNIT_CASE(numa_full_node_falls_back_bounded),
+	{}
+};
+
+static struct kunit_suite numa_suite = {
+	.name = "gus_numa",
+	.test_cases = numa_cases,
+};
+
+kunit_test_suites(&numa_suite);
