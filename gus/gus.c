@@ -40,7 +40,8 @@
  *     pointers; the poller reads wr_seq (which its own or another writer's
  *     fully ordered advance wrote after the unlink) and then loads seq[c].
  *     Both sides put a full barrier between their store/load pair
- *     (smp_store_mb() in __gus_publish(), smp_mb() in gus_scan()): this is
+ *     (smp_store_mb() in __gus_publish(), or the smp_mb() of a nested entry
+ *     from an interrupt, see below; smp_mb() in gus_scan()): this is
  *     the store-buffering pattern, so either the poller sees seq[c] (and
  *     waits for it) or the reader's loads see the unlink (and cannot reach
  *     the object).  A reader that loaded an old wr_seq but had not yet
@@ -70,10 +71,24 @@
  * interrupted.  A per-CPU depth counts sections; the outermost enter
  * publishes and the outermost exit clears.  An interrupt that lands
  * between the depth increment and the publication finds seq[c] invalid
- * and publishes itself; one that lands between the decrement and the
- * clear finds the outer sequence still published and runs under it.  In
- * both cases some sequence no newer than the reader's first load covers
- * every access, which is all the invariant asks.
+ * and publishes itself, with its own full barrier; one that lands between
+ * the decrement and the clear finds the outer sequence still published
+ * and runs under it.
+ *
+ * One window needs more.  smp_store_mb() is a store followed by a
+ * barrier, and on arm64, RISC-V or POWER they are two instructions (one
+ * LL/SC loop and a dmb even for xchg without LSE atomics).  An interrupt
+ * that lands between them sees seq[c] valid (a CPU reads its own buffered
+ * store) and skips publishing, but the store may not yet be visible to
+ * pollers while the interrupt's own loads go ahead: the store-buffering
+ * pair (1) is broken for that reader, and a poller can miss it and reuse
+ * what it is about to read.  So a nested entry from interrupt or NMI
+ * context (!in_task()) that finds seq[c] valid issues smp_mb() itself,
+ * which orders every earlier store of this CPU, the interrupted one
+ * included, before its loads.  A nested entry in task context needs
+ * nothing: the outer enter, barrier and all, precedes it in program order.
+ * In every case some sequence no newer than the reader's first load is
+ * visible to pollers before that load, which is all the invariant asks.
  *
  * Wrapping
  * --------
@@ -83,6 +98,20 @@
  * end, within 2^62 advances of the write sequence.  Debug kernels start
  * every domain 1024 advances below the wrap so the wrap is crossed in
  * every test run.
+ *
+ * What is not supported
+ * ---------------------
+ * 32-bit kernels: there the same arithmetic is exact only within 2^30
+ * advances, which a busy writer reaches in minutes while a reader on a
+ * preempted vCPU holds an old goal.  FreeBSD guards this by making
+ * smr_advance() wait when a goal runs too far ahead of the read sequence,
+ * but gusslab's advances happen in frees, which never wait; gusslab.h
+ * refuses to build without CONFIG_64BIT instead.
+ *
+ * PREEMPT_RT: sections disable preemption, and the allocator's local lock
+ * and spinlocks sleep on RT, so an allocation or free inside a section
+ * would sleep in atomic context.  gusslab.h refuses to build with
+ * CONFIG_PREEMPT_RT rather than leave that to lockdep.
  *
  * CPU hotplug
  * -----------
@@ -163,11 +192,14 @@ static void gus_lazy_kicked(struct rcu_head *head)
 	clear_bit(0, &d->lazy_kick);
 }
 
-/* Make sure a grace period will run for the lazy goals handed out. */
+/*
+ * Make sure a grace period will run for the lazy goals handed out: a
+ * hurried callback, since a lazy one (CONFIG_RCU_LAZY) may wait seconds.
+ */
 static void gus_lazy_kick(struct gus_domain *d)
 {
 	if (!test_and_set_bit(0, &d->lazy_kick))
-		call_rcu(&d->lazy_head, gus_lazy_kicked);
+		gus_call_rcu_hurry(&d->lazy_head, gus_lazy_kicked);
 }
 
 /**
@@ -241,7 +273,7 @@ static bool gus_scan(struct gus_domain *d, unsigned long goal, unsigned long wr)
 	int cpu;
 
 	gus_count(d, GUS_EV_SCAN);
-	/* Pairs with the smp_store_mb() in __gus_publish(). */
+	/* Pairs with smp_store_mb() in __gus_publish(), smp_mb() in gus_enter(). */
 	smp_mb();
 	for_each_possible_cpu(cpu) {
 		/* Pairs with the smp_store_release() in gus_exit(). */
@@ -358,6 +390,13 @@ void gus_wait(struct gus_domain *d, unsigned long goal)
 	trace_gus_wait(d->name, goal, atomic_long_read(&d->wr_seq));
 	if (d->flags & GUS_LAZY) {
 		cond_synchronize_rcu(goal);
+		/*
+		 * The grace period that ended may not have moved the polled
+		 * state past @goal (an expedited one on some kernels): until
+		 * gus_poll() agrees, sleep with a grace period kicked.
+		 */
+		while (!gus_poll_lazy(d, goal))
+			schedule_timeout_uninterruptible(1);
 		return;
 	}
 	for (spins = 0; spins < 16; spins++) {
@@ -496,14 +535,15 @@ static unsigned int gus_open_sections(struct gus_domain *d)
 
 /*
  * Before a domain is freed: sections still open are a caller bug,
- * reported and waited for.
+ * reported and waited for.  Waiting for a goal, not for an instant with
+ * no section open, ends even while readers keep entering (which is the
+ * caller's bug too).
  */
 void gus_domain_quiesce(struct gus_domain *d)
 {
 	if (!(d->flags & GUS_LAZY) && gus_open_sections(d)) {
 		gus_misuse(d, "destroyed with read sections open");
-		while (gus_open_sections(d))
-			msleep(20);
+		gus_synchronize(d);
 	}
 }
 

@@ -15,6 +15,19 @@
 #ifndef _GUSSLAB_H
 #define _GUSSLAB_H
 
+/*
+ * Two configurations are refused outright (gus/gus.c, "What is not
+ * supported"): 32-bit kernels, whose sequences would wrap within 2^30
+ * advances, and PREEMPT_RT, where the allocator's locks sleep while GUS
+ * sections disable preemption.
+ */
+#ifndef CONFIG_64BIT
+#error "gusslab needs a 64-bit kernel: GUS sequences are unsigned longs and would wrap"
+#endif
+#ifdef CONFIG_PREEMPT_RT
+#error "gusslab does not support PREEMPT_RT: its locks sleep there, inside GUS sections"
+#endif
+
 #include <linux/atomic.h>
 #include <linux/compiler.h>
 #include <linux/gfp.h>
@@ -75,11 +88,15 @@ static inline unsigned long gus_seq_max(unsigned long a, unsigned long b)
 #define GUS_LAZY	0x2U	/* barrier-free readers, goals are RCU cookies */
 #define GUS_DOMAIN_FLAGS (GUS_DEFERRED | GUS_LAZY)
 
-/* private: per-CPU reader state, read remotely by pollers. */
+/*
+ * private: per-CPU reader state, read remotely by pollers; a cache line of
+ * its own, so that polls do not bounce the line of whatever per-CPU data
+ * would otherwise sit next to it.
+ */
 struct gus_reader {
 	unsigned long seq;	/* published sequence, or GUS_SEQ_INVALID */
 	unsigned int depth;	/* section nesting on this CPU (IRQs nest) */
-};
+} ____cacheline_aligned_in_smp;
 
 struct gus_stats;
 
@@ -123,6 +140,8 @@ static inline void gus_enter(struct gus_domain *d)
 	barrier();		/* depth before seq, against a nesting IRQ */
 	if (READ_ONCE(r->seq) == GUS_SEQ_INVALID)
 		__gus_publish(d, r);
+	else if (!in_task())	/* the publish we interrupted may lack its barrier */
+		smp_mb();	/* pairs with smp_mb() in gus_scan() */
 }
 
 /**

@@ -87,6 +87,18 @@ static inline void gus_hrtimer_setup(struct hrtimer *t,
 }
 
 /*
+ * RCU: 6.2 added call_rcu_hurry(), for callbacks that must not wait on a
+ * lazy queue (CONFIG_RCU_LAZY); before it every call_rcu() hurried.
+ */
+#include <linux/rcupdate.h>
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define gus_call_rcu_hurry(head, func) call_rcu_hurry(head, func)
+#else
+#define gus_call_rcu_hurry(head, func) call_rcu(head, func)
+#endif
+
+/*
  * KASAN: generic KASAN lets a module mark bytes it owns as freed or out of
  * bounds only through kasan_poison(), exported (GPL from 6.12) for KASAN's
  * own tests and declared in the private mm/kasan/kasan.h, with the same
