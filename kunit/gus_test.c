@@ -361,17 +361,20 @@ static int gus_quiesce_fn(void *arg)
  */
 static void gus_destroy_under_continuous_readers(struct kunit *test)
 {
-	struct gus_churner ch = { .d = gus_test_domain(test) };
-	struct gus_quiescer q = { .d = ch.d };
+	const struct gus_mode *m = test->param_value;
+	struct gus_churner ch = {};
+	struct gus_quiescer q = {};
 	struct task_struct *t[3], *qt;
 	unsigned int i, n = 0;
 	bool returned;
 	int cpu;
 
-	if (ch.d->flags & GUS_LAZY)
+	if (m->flags & GUS_LAZY)
 		kunit_skip(test, "lazy sections are RCU readers");
 	if (num_online_cpus() < 3)
 		kunit_skip(test, "needs three CPUs");
+	ch.d = gus_test_domain(test);
+	q.d = ch.d;
 	for_each_online_cpu(cpu) {
 		if (n == ARRAY_SIZE(t) || cpu == raw_smp_processor_id())
 			continue;
