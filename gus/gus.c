@@ -346,6 +346,21 @@ out:
 }
 EXPORT_SYMBOL_GPL(gus_poll);
 
+/*
+ * gus_poll() without the scan: true if the cached read sequence (or, in a
+ * lazy domain, RCU's polled state) already says @goal is reached.  For
+ * callers that have scanned once and must not again with interrupts off.
+ */
+bool gus_poll_cached(struct gus_domain *d, unsigned long goal)
+{
+	if (d->flags & GUS_LAZY)
+		return poll_state_synchronize_rcu(goal);
+	/* Pairs with the cmpxchg in gus_raise_rd_seq(). */
+	return gus_seq_after_eq(atomic_long_read_acquire(&d->rd_seq), goal);
+}
+
+GUS_EXPORT_INTERNAL(gus_poll_cached);
+
 /**
  * gus_in_section() - is this CPU inside a section of @d?
  * @d: a domain that is not GUS_LAZY.

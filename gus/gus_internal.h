@@ -54,6 +54,9 @@ unsigned long gus_event_sum(struct gus_domain *d, enum gus_event e);
 struct gus_domain *__gus_domain_create(const char *name, unsigned int flags,
 				       unsigned long start);
 
+/* gus_poll() that never scans: the cached read sequence only. */
+bool gus_poll_cached(struct gus_domain *d, unsigned long goal);
+
 /* Wait out the sections still open when a domain is destroyed. */
 void gus_domain_quiesce(struct gus_domain *d);
 

@@ -87,6 +87,24 @@ static inline void gus_hrtimer_setup(struct hrtimer *t,
 }
 
 /*
+ * gfp: the masks SLUB applies (mm/internal.h, private).  6.1's reclaim
+ * mask still has __GFP_ATOMIC, which 6.3 removed.
+ */
+#include <linux/gfp.h>
+
+#ifdef __GFP_ATOMIC
+#define GUS_GFP_RECLAIM_ATOMIC	__GFP_ATOMIC
+#else
+#define GUS_GFP_RECLAIM_ATOMIC	0
+#endif
+#define GUS_GFP_RECLAIM_MASK	(__GFP_RECLAIM | __GFP_HIGH | __GFP_IO | __GFP_FS | \
+				 __GFP_NOWARN | __GFP_RETRY_MAYFAIL | __GFP_NOFAIL | \
+				 __GFP_NORETRY | __GFP_MEMALLOC | __GFP_NOMEMALLOC | \
+				 __GFP_NOLOCKDEP | GUS_GFP_RECLAIM_ATOMIC)
+#define GUS_GFP_CONSTRAINT_MASK	(__GFP_HARDWALL | __GFP_THISNODE)
+#define GUS_GFP_NOT_FOR_SLAB	(__GFP_DMA32 | __GFP_HIGHMEM | ~__GFP_BITS_MASK)
+
+/*
  * RCU: 6.2 added call_rcu_hurry(), for callbacks that must not wait on a
  * lazy queue (CONFIG_RCU_LAZY); before it every call_rcu() hurried.
  */

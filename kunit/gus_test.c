@@ -284,10 +284,6 @@ static void gus_misuse_is_reported(struct kunit *test)
 	gus_domain_destroy(d);
 }
 
-/* Exported (GPL) by kernel/rcu/update.c, declared in the private rcu.h. */
-void rcu_expedite_gp(void);
-void rcu_unexpedite_gp(void);
-
 /* After gus_wait() on a goal, gus_poll() on it is true, expedited or not. */
 static void gus_wait_then_poll_agree(struct kunit *test)
 {
@@ -333,8 +329,11 @@ static int gus_churner_fn(void *arg)
 
 	atomic_inc(&ch->running);
 	while (!READ_ONCE(ch->stop)) {
+		u64 end = ktime_get_ns() + 200 * NSEC_PER_USEC;
+
 		gus_enter(ch->d);
-		udelay(200);
+		while (ktime_get_ns() < end)
+			cpu_relax();
 		gus_exit(ch->d);
 	}
 	atomic_dec(&ch->running);
@@ -383,7 +382,7 @@ static void gus_destroy_under_continuous_readers(struct kunit *test)
 		n++;
 	}
 	while (atomic_read(&ch.running) != n)
-		msleep(1);
+		usleep_range(1000, 2000);
 	init_completion(&q.done);
 	WRITE_ONCE(gus_quiet_misuse, true);
 	qt = kthread_run(gus_quiesce_fn, &q, "gus-quiesce");

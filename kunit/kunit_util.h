@@ -37,6 +37,10 @@ static inline int gus_test_cmp_ptr(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Exported (GPL) by kernel/rcu/update.c, declared in its private rcu.h. */
+void rcu_expedite_gp(void);
+void rcu_unexpedite_gp(void);
+
 struct kunit;
 struct gus_cache;
 

@@ -136,7 +136,7 @@ static long nw_irq_free_fn(void *arg)
 	nw_wait_in_section(x);
 	hrtimer_start(&x->timer, ns_to_ktime(10 * NSEC_PER_USEC), HRTIMER_MODE_REL_PINNED);
 	while (!atomic_read(&x->release))
-		msleep(1);
+		usleep_range(1000, 2000);
 	atomic_set(&gus_fail_mag_allocs, 0);
 	return 0;
 }
@@ -166,7 +166,7 @@ static void nw_run(struct kunit *test, struct nw_ctx *x, long (*fn)(void *))
 	kthread_bind(x->reader, other);
 	work_on_cpu(cpu, fn, x);
 	while (atomic_read(&x->in_section) != 2)
-		msleep(1);
+		usleep_range(1000, 2000);
 	kthread_stop(x->reader);
 	kunit_info(test, "last free took %llu us; reader timed out: %d\n",
 		   x->free_ns / NSEC_PER_USEC, x->timed_out);
@@ -274,7 +274,7 @@ static void nowait_refill_scans_once(struct kunit *test)
 	work_on_cpu(cpu, nw_scan_fn, s);
 	atomic_set(&x->release, 1);
 	while (atomic_read(&x->in_section) != 2)
-		msleep(1);
+		usleep_range(1000, 2000);
 	kthread_stop(x->reader);
 	kunit_info(test, "one refill scanned %lu times (overflow in use: %d)\n",
 		   s->scans, !list_empty(&s->c->overflow));

@@ -29,6 +29,20 @@
  * reader that could see them has left its section.  Shrinking returns
  * only magazines whose stamps are reached; destroy waits for all of them.
  *
+ * A refill runs with interrupts off, so it scans the readers at most once:
+ * after one gus_poll() the other stamps it looks at are checked against
+ * the domain's cached read sequence only (gus_stamp_reached()).
+ *
+ * A free never waits.  When an SMR free finds its magazine full, no spare
+ * and no memory for one, the object waits in its slab instead
+ * (gus_depot_defer() in slab/slab.c), for a goal of its own.
+ *
+ * As SLUB does, allocations honour init_on_alloc and frees init_on_free
+ * for caches without a constructor or poisoning (SMR objects are wiped
+ * only once their stamp is reached), and objects are registered with
+ * kmemleak from allocation to free, so that memory they point to is not
+ * reported as leaked.
+ *
  * Lock order, outermost first:
  *   1. gus_caches_lock (mutex): the cache list, create, destroy, shrinker
  *   2. gus_cpu.lock (local_lock, interrupts off): a CPU's magazines
@@ -40,10 +54,12 @@
  */
 #include <linux/cpu.h>
 #include <linux/kernel.h>
+#include <linux/kmemleak.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
@@ -90,13 +106,59 @@ unsigned long gus_cache_event_sum(struct gus_cache *c, enum gus_cache_event e)
 
 GUS_EXPORT_INTERNAL(gus_cache_event_sum);
 
+/* init_on_free applies: no constructor, no poisoning. */
+static __always_inline bool gus_wipe_on_free(struct gus_cache *c)
+{
+	return want_init_on_free() && !c->ctor && !(c->flags & GUS_CACHE_POISON);
+}
+
+/**
+ * gus_objs_reached() - SMR: objects whose stamp is reached.
+ * @c: an SMR cache.
+ * @objs: the objects; no reader can see them any more.
+ * @n: how many.
+ *
+ * What a free of an ordinary cache does at once happens here: debug
+ * caches poison them, init_on_free wipes them.
+ *
+ * Context: any context.
+ */
+void gus_objs_reached(struct gus_cache *c, void **objs, unsigned int n)
+{
+	unsigned int i;
+
+	if (gus_cache_debug(c))
+		gus_debug_reached(c, objs, n);
+	if (gus_wipe_on_free(c))
+		for (i = 0; i < n; i++)
+			memset(objs[i], 0, c->object_size);
+}
+
 /* ---- SMR queue: ring first, overflow list behind it ------------------- */
 
-static bool gus_mag_reached(void *item, void *domain)
+/*
+ * How stamps are checked.  With interrupts off (a refill) the readers are
+ * scanned at most once; later checks use the cached read sequence.
+ */
+struct gus_stamp_check {
+	struct gus_domain *d;
+	bool once;		/* scan at most once */
+	bool scanned;
+};
+
+static bool gus_stamp_reached(struct gus_stamp_check *sc, unsigned long stamp)
+{
+	if (sc->once && sc->scanned)
+		return gus_poll_cached(sc->d, stamp);
+	sc->scanned = true;
+	return gus_poll(sc->d, stamp);
+}
+
+static bool gus_mag_reached(void *item, void *arg)
 {
 	struct gus_mag *m = item;
 
-	return gus_poll(domain, READ_ONCE(m->stamp));
+	return gus_stamp_reached(arg, READ_ONCE(m->stamp));
 }
 
 /* Queue a full magazine; SMR magazines are stamped first. */
@@ -125,7 +187,8 @@ static void gus_queue_full(struct gus_cache *c, struct gus_mag *m)
 }
 
 /* The oldest overflow magazine, if its stamp is reached. */
-static struct gus_mag *gus_overflow_take(struct gus_cache *c)
+static struct gus_mag *gus_overflow_take(struct gus_cache *c,
+					 struct gus_stamp_check *sc)
 {
 	struct gus_mag *m;
 	unsigned long flags;
@@ -134,7 +197,7 @@ static struct gus_mag *gus_overflow_take(struct gus_cache *c)
 		return NULL;
 	spin_lock_irqsave(&c->overflow_lock, flags);
 	m = list_first_entry_or_null(&c->overflow, struct gus_mag, node);
-	if (m && gus_poll(c->domain, m->stamp))
+	if (m && gus_stamp_reached(sc, m->stamp))
 		list_del_init(&m->node);
 	else
 		m = NULL;
@@ -148,7 +211,8 @@ static struct gus_mag *gus_overflow_take(struct gus_cache *c)
  * Pop the ring's head magazine if its objects may be reused (SMR: stamp
  * reached).  Return: 0, -EAGAIN (empty) or -EBUSY (stamp not reached).
  */
-static int gus_pop_full(struct gus_cache *c, struct gus_mag **mp)
+static int gus_pop_full(struct gus_cache *c, struct gus_mag **mp,
+			struct gus_stamp_check *sc)
 {
 	bool smr = gus_cache_is_smr(c);
 	void *m;
@@ -156,7 +220,7 @@ static int gus_pop_full(struct gus_cache *c, struct gus_mag **mp)
 
 	/* The head magazine's stamp may be read as it is freed: see magazine.c. */
 	rcu_read_lock();
-	err = gus_ring_pop_if(c->full, &m, smr ? gus_mag_reached : NULL, c->domain);
+	err = gus_ring_pop_if(c->full, &m, smr ? gus_mag_reached : NULL, sc);
 	rcu_read_unlock();
 	if (err)
 		return err;
@@ -166,21 +230,21 @@ static int gus_pop_full(struct gus_cache *c, struct gus_mag **mp)
 }
 
 /* A full magazine whose objects may be reused now, or NULL. */
-static struct gus_mag *gus_take_full(struct gus_cache *c)
+static struct gus_mag *gus_take_full(struct gus_cache *c, struct gus_stamp_check *sc)
 {
 	struct gus_mag *m;
 	int err;
 
-	err = gus_pop_full(c, &m);
+	err = gus_pop_full(c, &m, sc);
 	if (!err) {
 		gus_cache_count(c, GUS_RING_POP);
 		trace_gus_ring_to_mag(c->name, m->count, m->stamp);
 	} else {
 		gus_cache_count(c, err == -EBUSY ? GUS_SMR_NOT_READY : GUS_RING_EMPTY);
-		m = gus_cache_is_smr(c) ? gus_overflow_take(c) : NULL;
+		m = gus_cache_is_smr(c) ? gus_overflow_take(c, sc) : NULL;
 	}
-	if (m && gus_cache_is_smr(c) && gus_cache_debug(c))
-		gus_debug_reached(c, m);	/* no reader sees them now */
+	if (m && gus_cache_is_smr(c))
+		gus_objs_reached(c, m->objs, m->count);	/* no reader sees them now */
 	return m;
 }
 
@@ -193,14 +257,14 @@ static struct gus_mag *gus_take_full(struct gus_cache *c)
  * magazines that give young stamps time to be reached before they reach
  * the head.
  */
-static void gus_trim_queue(struct gus_cache *c)
+static void gus_trim_queue(struct gus_cache *c, struct gus_stamp_check *sc)
 {
 	struct gus_mag *m;
 
 	if (gus_ring_count(c->full) <= GUS_QUEUE_KEEP && list_empty_careful(&c->overflow))
 		return;
-	if (gus_pop_full(c, &m)) {
-		m = gus_overflow_take(c);
+	if (gus_pop_full(c, &m, sc)) {
+		m = gus_overflow_take(c, sc);
 		if (!m)
 			return;
 	}
@@ -213,11 +277,14 @@ static void gus_trim_queue(struct gus_cache *c)
 /*
  * Give this CPU's alloc magazine objects, without allocating pages: swap
  * with the free magazine (ordinary caches), take a full magazine from the
- * queue, or fill it from the local node's slabs.  Context: local lock held.
+ * queue, or fill it from the local node's slabs (and, while the local node
+ * is full, from other nodes' free objects).  Context: local lock held.
  * Return: true if the alloc magazine has objects.
  */
 static bool gus_refill(struct gus_cache *c, struct gus_cpu *pc)
 {
+	struct gus_stamp_check sc = { .d = c->domain, .once = true };
+	int node = numa_mem_id();
 	struct gus_mag *m;
 
 	if (pc->alloc->count)
@@ -227,16 +294,20 @@ static bool gus_refill(struct gus_cache *c, struct gus_cpu *pc)
 		gus_cache_count(c, GUS_MAG_SWAP);
 		return true;
 	}
-	m = gus_take_full(c);
+	m = gus_take_full(c, &sc);
 	if (m) {
 		gus_mag_put_empty(c, pc->alloc);
 		pc->alloc = m;
 		if (gus_cache_is_smr(c))
-			gus_trim_queue(c);
+			gus_trim_queue(c, &sc);
 		return true;
 	}
+	if (gus_cache_is_smr(c))
+		gus_depot_collect(c, node, !sc.scanned);
 	m = pc->alloc;
-	m->count = gus_depot_get(c, numa_mem_id(), m->objs, m->size);
+	m->count = gus_depot_get(c, node, m->objs, m->size);
+	if (!m->count && gus_depot_spilling(c, node))
+		m->count = gus_depot_get_remote(c, node, m->objs, m->size);
 	if (!m->count)
 		return false;
 	gus_cache_count(c, GUS_DEPOT_REFILL);
@@ -244,22 +315,38 @@ static bool gus_refill(struct gus_cache *c, struct gus_cpu *pc)
 }
 
 /*
+ * Nothing to refill from: grow the depot by one slab, with the local lock
+ * dropped, and let that slab fill the alloc magazine of whatever CPU we
+ * are on then (unless an interrupt has filled it meanwhile).  Called and
+ * returns with the local lock held.
+ * Return: true if this CPU's alloc magazine has objects.
+ */
+static bool gus_grow_refill(struct gus_cache *c, gfp_t gfp, unsigned long *flags)
+{
+	struct gus_slab *s;
+
+	local_unlock_irqrestore(&c->cpu->lock, *flags);
+	s = gus_depot_grow(c, numa_mem_id(), gfp);
+	local_lock_irqsave(&c->cpu->lock, *flags);
+	if (!s)
+		return false;
+	gus_depot_add(c, s, this_cpu_ptr(c->cpu)->alloc);
+	return true;
+}
+
+/*
  * The alloc magazine is empty: refill it and pop.  Called with the local
- * lock held; returns with it released.  New pages are allocated with the
- * lock dropped, and the refill starts over on whatever CPU we are then.
+ * lock held; returns with it released.  At most one slab is grown.
  */
 static void *gus_alloc_slow(struct gus_cache *c, gfp_t gfp, unsigned long flags)
 {
 	struct gus_mag *m;
 	void *obj;
 
-	while (!gus_refill(c, this_cpu_ptr(c->cpu))) {
+	if (!gus_refill(c, this_cpu_ptr(c->cpu)) && !gus_grow_refill(c, gfp, &flags)) {
 		local_unlock_irqrestore(&c->cpu->lock, flags);
-		if (!gus_depot_grow(c, numa_mem_id(), gfp)) {
-			gus_cache_count(c, GUS_ALLOC_FAILED);
-			return NULL;
-		}
-		local_lock_irqsave(&c->cpu->lock, flags);
+		gus_cache_count(c, GUS_ALLOC_FAILED);
+		return NULL;
 	}
 	m = this_cpu_ptr(c->cpu)->alloc;
 	obj = m->objs[--m->count];
@@ -299,6 +386,43 @@ static noinline void *gus_alloc_checked(struct gus_cache *c, gfp_t gfp,
 	return obj;
 }
 
+/* Flags SLUB treats as a caller bug: reported once, then ignored. */
+static noinline gfp_t gus_gfp_fixup(struct gus_cache *c, gfp_t gfp)
+{
+	gfp_t bad = gfp & GUS_GFP_NOT_FOR_SLAB;
+
+	if (READ_ONCE(gus_quiet_misuse))
+		pr_err("gusslab %s: unexpected gfp %#x (%pGg): ignored\n", c->name, bad, &bad);
+	else
+		WARN_ONCE(1, "gusslab %s: unexpected gfp %#x (%pGg): ignored\n",
+			  c->name, bad, &bad);
+	return gfp & ~GUS_GFP_NOT_FOR_SLAB;
+}
+
+static __always_inline gfp_t gus_gfp_check(struct gus_cache *c, gfp_t gfp)
+{
+	return unlikely(gfp & GUS_GFP_NOT_FOR_SLAB) ? gus_gfp_fixup(c, gfp) : gfp;
+}
+
+/*
+ * Zero what is handed out: __GFP_ZERO, or init_on_alloc for a cache
+ * without a constructor or poisoning (as SLUB's slab_want_init_on_alloc()).
+ */
+static __always_inline bool gus_want_zero(struct gus_cache *c, gfp_t gfp)
+{
+	if (c->ctor || (c->flags & GUS_CACHE_POISON))
+		return gfp & __GFP_ZERO;
+	return want_init_on_alloc(gfp);
+}
+
+/* What every object handed out gets, after the magazines. */
+static __always_inline void gus_alloc_hooks(struct gus_cache *c, void *obj, gfp_t gfp)
+{
+	if (gus_want_zero(c, gfp))
+		memset(obj, 0, c->object_size);
+	kmemleak_alloc(obj, c->object_size, 1, gfp);
+}
+
 /**
  * gus_cache_alloc() - allocate an object.
  * @c: the cache.
@@ -316,12 +440,13 @@ void *gus_cache_alloc(struct gus_cache *c, gfp_t gfp)
 	void *obj;
 
 	might_alloc(gfp);
+	gfp = gus_gfp_check(c, gfp);
 	if (gus_cache_debug(c))
 		obj = gus_alloc_checked(c, gfp, _RET_IP_);
 	else
 		obj = gus_alloc_one(c, gfp);
-	if (obj && (gfp & __GFP_ZERO))
-		memset(obj, 0, c->object_size);
+	if (obj)
+		gus_alloc_hooks(c, obj, gfp);
 	trace_gus_alloc(c->name, obj);
 	return obj;
 }
@@ -331,9 +456,10 @@ EXPORT_SYMBOL_GPL(gus_cache_alloc);
 
 /*
  * The free magazine is full: make room for @obj.  Context: local lock held.
- * In the last resort @obj is not stored (reported, and left allocated).
+ * Return: true if the free magazine has room now; false if @obj went
+ * elsewhere (SMR, no magazine to be had: it waits in its slab).
  */
-static void gus_free_slow(struct gus_cache *c, struct gus_cpu *pc, void *obj)
+static bool gus_free_slow(struct gus_cache *c, struct gus_cpu *pc, void *obj)
 {
 	struct gus_mag *empty;
 
@@ -341,31 +467,30 @@ static void gus_free_slow(struct gus_cache *c, struct gus_cpu *pc, void *obj)
 	if (!gus_cache_is_smr(c) && !pc->alloc->count) {
 		swap(pc->alloc, pc->free);
 		gus_cache_count(c, GUS_MAG_SWAP);
-		return;
+		return true;
 	}
 	empty = gus_mag_get_empty(c);
 	if (empty) {
 		gus_queue_full(c, pc->free);
 		pc->free = empty;
-		return;
+		return true;
 	}
 	/* No memory for a magazine: ordinary objects go to their slabs. */
 	if (!gus_cache_is_smr(c)) {
 		gus_mag_drain(c, pc->free);
-		return;
+		return true;
 	}
-	/*
-	 * An SMR magazine cannot be emptied before its stamp: wait for it,
-	 * unless waiting could never end (this CPU reads the domain).
-	 */
-	if (gus_in_section(c->domain)) {
-		gus_cache_report(c, obj, "no magazine for an SMR free in a section: leaked");
-		return;
-	}
-	pc->free->stamp = gus_advance(c->domain);
-	while (!gus_poll(c->domain, pc->free->stamp))
-		cpu_relax();
-	gus_mag_drain(c, pc->free);
+	/* An SMR magazine cannot be emptied before its stamp, and we never wait. */
+	gus_depot_defer(c, obj);
+	return false;
+}
+
+/* What every free the cache accepts does, before the magazines. */
+static __always_inline void gus_free_hooks(struct gus_cache *c, void *obj)
+{
+	kmemleak_free(obj);
+	if (gus_wipe_on_free(c) && !gus_cache_is_smr(c))
+		memset(obj, 0, c->object_size);
 }
 
 /* Push @obj on this CPU's free magazine; @caller for debug caches. */
@@ -395,15 +520,14 @@ static __always_inline void gus_free(struct gus_cache *c, void *obj,
 		gus_cache_report(c, obj, "double free");
 		return;
 	}
+	gus_free_hooks(c, obj);
 	if (likely(m->count < m->size)) {
 		gus_cache_count(c, GUS_FREE_FAST);
-	} else {
-		gus_free_slow(c, pc, obj);
+	} else if (gus_free_slow(c, pc, obj)) {
 		m = pc->free;
-		if (unlikely(m->count == m->size)) {	/* the last resort failed */
-			local_unlock_irqrestore(&c->cpu->lock, flags);
-			return;
-		}
+	} else {
+		local_unlock_irqrestore(&c->cpu->lock, flags);
+		return;
 	}
 	m->objs[m->count++] = obj;
 	local_unlock_irqrestore(&c->cpu->lock, flags);
@@ -437,6 +561,7 @@ static noinline bool gus_alloc_bulk_checked(struct gus_cache *c, gfp_t gfp,
 			gus_cache_free_bulk(c, i, p);
 			return false;
 		}
+		gus_alloc_hooks(c, p[i], gfp);
 		trace_gus_alloc(c->name, p[i]);
 	}
 	return true;
@@ -460,10 +585,9 @@ int gus_cache_alloc_bulk(struct gus_cache *c, gfp_t gfp, size_t n, void **p)
 	size_t i = 0, j;
 
 	might_alloc(gfp);
+	gfp = gus_gfp_check(c, gfp);
 	if (gus_cache_debug(c)) {	/* each object checked on its own */
-		if (!gus_alloc_bulk_checked(c, gfp, n, p, _RET_IP_))
-			return 0;
-		goto zero;
+		return gus_alloc_bulk_checked(c, gfp, n, p, _RET_IP_) ? n : 0;
 	}
 	local_lock_irqsave(&c->cpu->lock, flags);
 	for (;;) {
@@ -476,24 +600,20 @@ int gus_cache_alloc_bulk(struct gus_cache *c, gfp_t gfp, size_t n, void **p)
 		}
 		if (i == n)
 			break;
-		if (gus_refill(c, pc)) {
+		if (gus_refill(c, pc) || gus_grow_refill(c, gfp, &flags)) {
 			gus_cache_count(c, GUS_ALLOC_SLOW);
 			continue;
 		}
 		local_unlock_irqrestore(&c->cpu->lock, flags);
-		if (!gus_depot_grow(c, numa_mem_id(), gfp)) {
-			gus_cache_count(c, GUS_ALLOC_FAILED);
-			gus_cache_free_bulk(c, i, p);
-			return 0;
-		}
-		local_lock_irqsave(&c->cpu->lock, flags);
+		gus_cache_count(c, GUS_ALLOC_FAILED);
+		for (j = 0; j < i; j++)		/* handed out, as far as frees go */
+			gus_alloc_hooks(c, p[j], gfp);
+		gus_cache_free_bulk(c, i, p);
+		return 0;
 	}
 	local_unlock_irqrestore(&c->cpu->lock, flags);
-zero:
-	if (gfp & __GFP_ZERO) {
-		for (j = 0; j < n; j++)
-			memset(p[j], 0, c->object_size);
-	}
+	for (j = 0; j < n; j++)
+		gus_alloc_hooks(c, p[j], gfp);
 	return n;
 }
 EXPORT_SYMBOL_GPL(gus_cache_alloc_bulk);
@@ -528,6 +648,7 @@ void gus_cache_free_bulk(struct gus_cache *c, size_t n, void **p)
 			gus_cache_report(c, p[i], "double free");
 			continue;
 		}
+		gus_free_hooks(c, p[i]);
 		m->objs[m->count++] = p[i];
 		gus_cache_count(c, GUS_FREE_FAST);
 	}
@@ -587,22 +708,27 @@ static long gus_flush_local(void *arg)
  */
 unsigned long gus_cache_reclaim(struct gus_cache *c, bool wait)
 {
+	struct gus_stamp_check sc = { .d = c->domain };
 	bool smr = gus_cache_is_smr(c);
 	unsigned long n = 0;
 	struct gus_mag *m;
+	int node;
 
 	if (smr && wait)
 		gus_synchronize(c->domain);	/* every stamp so far is reached */
-	while (!gus_pop_full(c, &m)) {
+	while (!gus_pop_full(c, &m, &sc)) {
 		gus_mag_drain(c, m);
 		gus_mag_put_empty(c, m);
 		n++;
 	}
-	while (smr && (m = gus_overflow_take(c))) {
+	while (smr && (m = gus_overflow_take(c, &sc))) {
 		gus_mag_drain(c, m);
 		gus_mag_put_empty(c, m);
 		n++;
 	}
+	for_each_node(node)
+		if (smr)
+			gus_depot_collect(c, node, true);
 	return n;
 }
 
@@ -659,14 +785,16 @@ static unsigned int gus_mag_size_for(unsigned int size)
  */
 static void gus_cache_geometry(struct gus_cache *c)
 {
-	unsigned int order, objects, hdr;
+	unsigned int order, objects, hdr, bitmaps = gus_cache_is_smr(c) ? 2 : 1;
 	unsigned long bytes;
 
 	c->size = gus_debug_layout(c);
 	for (order = 0; order <= GUS_MAX_ORDER; order++) {
 		bytes = PAGE_SIZE << order;
 		objects = (bytes - sizeof(struct gus_slab)) / c->size;
-		hdr = ALIGN(struct_size_t(struct gus_slab, free, BITS_TO_LONGS(objects)) +
+		/* free[], and for SMR caches pending[] */
+		hdr = ALIGN(struct_size_t(struct gus_slab, free,
+					  bitmaps * BITS_TO_LONGS(objects)) +
 			    c->red_left, c->align);	/* the first left red zone */
 		objects = (bytes - hdr) / c->size;
 		c->order = order;
@@ -679,6 +807,29 @@ static void gus_cache_geometry(struct gus_cache *c)
 	}
 	c->size_recip = reciprocal_value(c->size);
 	c->mag_size = gus_mag_size_for(c->size);
+}
+
+/*
+ * CONFIG_SLAB_FREELIST_RANDOM: the order in which objects leave a slab, a
+ * random permutation of the cache's slots (each slab starts at a random
+ * place in it).  Return: 0, or -ENOMEM.
+ */
+static int gus_cache_random_seq(struct gus_cache *c)
+{
+	unsigned int i, j;
+
+	if (!IS_ENABLED(CONFIG_SLAB_FREELIST_RANDOM) || c->objects < 2)
+		return 0;
+	c->random_seq = kcalloc(c->objects, sizeof(*c->random_seq), GFP_KERNEL);
+	if (!c->random_seq)
+		return -ENOMEM;
+	for (i = 0; i < c->objects; i++)
+		c->random_seq[i] = i;
+	for (i = c->objects - 1; i > 0; i--) {	/* Fisher-Yates */
+		j = get_random_u32() % (i + 1);
+		swap(c->random_seq[i], c->random_seq[j]);
+	}
+	return 0;
 }
 
 static bool gus_cache_args_ok(const char *name, unsigned int size,
@@ -739,6 +890,7 @@ static void gus_cache_free_parts(struct gus_cache *c)
 	gus_ring_destroy(c->full);
 	gus_ring_destroy(c->empty);
 	gus_depot_exit(c);
+	kfree(c->random_seq);
 	free_percpu(c->cpu);
 	gus_domain_destroy(c->domain);
 	if (c->flags & GUS_CACHE_DEBUG)
@@ -772,6 +924,8 @@ static int gus_cache_init_parts(struct gus_cache *c)
 		if (!c->domain)
 			return -EINVAL;
 	}
+	if (gus_cache_random_seq(c))
+		return -ENOMEM;
 	return gus_depot_init(c);
 }
 

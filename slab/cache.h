@@ -36,7 +36,9 @@ struct gus_mag {
 
 /*
  * A slab: 2^order naturally aligned pages, this header first, then the
- * objects.  A set bit in free[] marks a free object; nothing is kept
+ * objects.  A set bit in free[] marks a free object; SMR caches have a
+ * second bitmap after it, of objects freed without a magazine and pending
+ * until the slab's stamp is reached (slab/slab.c).  Nothing is kept
  * inside free objects.
  */
 struct gus_slab {
@@ -45,14 +47,19 @@ struct gus_slab {
 	int node;
 	struct gus_cache *cache;
 	struct list_head list;		/* on its node's partial/full/empty */
-	unsigned long free[];
+	unsigned long stamp;		/* SMR: goal covering the pending objects */
+	struct list_head deferred;	/* on its node's deferred list, or empty */
+	unsigned int rand_pos;		/* FREELIST_RANDOM: next in random_seq */
+	unsigned long free[];		/* then, SMR caches: pending[] */
 };
 
 /* Per-node slab lists. */
 struct gus_node {
 	spinlock_t lock;		/* protects the lists and counts */
 	struct list_head partial, full, empty;
-	unsigned long nr_slabs, nr_empty, nr_free;
+	struct list_head deferred;	/* SMR: slabs with pending objects */
+	unsigned long nr_slabs, nr_empty, nr_free, nr_deferred;
+	bool spill;			/* the last new slab was another node's */
 };
 
 enum gus_cache_event {
@@ -102,6 +109,7 @@ struct gus_cache {
 	struct reciprocal_value size_recip;	/* divides by size, fast */
 	unsigned int mag_size;		/* objects per magazine */
 	void (*ctor)(void *obj);
+	unsigned int *random_seq;	/* FREELIST_RANDOM: carving order, or NULL */
 	/* Debug caches (slab/debug.c); otherwise 0. */
 	unsigned int meta;		/* tracks and state, from the object */
 	unsigned int track_size;	/* bytes per recorded caller */
@@ -164,7 +172,7 @@ unsigned int gus_debug_layout(struct gus_cache *c);
 void gus_debug_init_obj(struct gus_cache *c, void *obj);
 bool gus_debug_alloc(struct gus_cache *c, void *obj, unsigned long caller);
 bool gus_debug_free(struct gus_cache *c, void *obj, unsigned long caller);
-void gus_debug_reached(struct gus_cache *c, struct gus_mag *m);
+void gus_debug_reached(struct gus_cache *c, void **objs, unsigned int n);
 bool gus_debug_quarantined(struct gus_cache *c, void *obj);
 unsigned long gus_debug_caller(struct gus_cache *c, void *obj, bool freed,
 			       unsigned int *nr_stack);
@@ -180,8 +188,14 @@ static inline bool gus_free_refused(struct gus_cache *c, const void *obj)
 
 unsigned int gus_depot_get(struct gus_cache *c, int node, void **objs,
 			   unsigned int n);
-bool gus_depot_grow(struct gus_cache *c, int node, gfp_t gfp);
+bool gus_depot_spilling(struct gus_cache *c, int node);
+unsigned int gus_depot_get_remote(struct gus_cache *c, int node, void **objs,
+				  unsigned int n);
+struct gus_slab *gus_depot_grow(struct gus_cache *c, int node, gfp_t gfp);
+void gus_depot_add(struct gus_cache *c, struct gus_slab *s, struct gus_mag *m);
 void gus_depot_put(struct gus_cache *c, void **objs, unsigned int n);
+void gus_depot_defer(struct gus_cache *c, void *obj);
+void gus_depot_collect(struct gus_cache *c, int node, bool scan);
 unsigned long gus_depot_shrink(struct gus_cache *c, unsigned long max);
 unsigned long gus_depot_live(struct gus_cache *c);
 void gus_depot_totals(struct gus_cache *c, unsigned long *slabs,
@@ -196,6 +210,7 @@ void gus_mag_put_empty(struct gus_cache *c, struct gus_mag *m);
 void gus_mag_drain(struct gus_cache *c, struct gus_mag *m);
 
 /* slab/cache.c */
+void gus_objs_reached(struct gus_cache *c, void **objs, unsigned int n);
 void gus_cache_report(struct gus_cache *c, const void *obj, const char *what);
 extern struct mutex gus_caches_lock;
 extern struct list_head gus_caches;

@@ -494,8 +494,8 @@ static const char *gus_foreign_why(struct gus_cache *c, const void *obj,
  */
 bool gus_debug_free(struct gus_cache *c, void *obj, unsigned long caller)
 {
+	unsigned long *state, old;
 	struct gus_cache *owner;
-	unsigned long *state;
 	const char *why;
 
 	if (!gus_obj_to_slab(c, obj)) {
@@ -509,11 +509,13 @@ bool gus_debug_free(struct gus_cache *c, void *obj, unsigned long caller)
 		return false;
 	}
 	state = gus_state(c, obj);
-	if (*state != GUS_OBJ_ACTIVE) {
+	/* One free claims the object: one racing it on another CPU fails here. */
+	old = cmpxchg(state, GUS_OBJ_ACTIVE, GUS_OBJ_FREE);
+	if (old != GUS_OBJ_ACTIVE) {
 		gus_cache_count(c, GUS_BAD_FREE);
-		gus_debug_report(c, obj, *state == GUS_OBJ_QUARANTINED ?
+		gus_debug_report(c, obj, old == GUS_OBJ_QUARANTINED ?
 				 "free of a quarantined object" : "double free", NULL, 0,
-				 "state %#lx, expected %#lx: refused", *state, GUS_OBJ_ACTIVE);
+				 "state %#lx, expected %#lx: refused", old, GUS_OBJ_ACTIVE);
 		return false;
 	}
 	kasan_disable_current();	/* the last granule's red zone bytes */
@@ -526,30 +528,29 @@ bool gus_debug_free(struct gus_cache *c, void *obj, unsigned long caller)
 	gus_track_set(c, obj, GUS_TRACK_FREE, caller);
 	if ((c->flags & GUS_CACHE_POISON) && !gus_cache_is_smr(c))
 		gus_poison(c, obj);
-	else
-		*state = GUS_OBJ_FREE;
 	return true;
 }
 
 /**
- * gus_debug_reached() - SMR: a magazine's objects can no longer be read.
+ * gus_debug_reached() - SMR: objects that can no longer be read.
  * @c: a debug SMR cache.
- * @m: a magazine whose stamp is reached, or a drained alloc magazine.
+ * @objs: objects whose stamp is reached, or those of a drained alloc magazine.
+ * @n: how many.
  *
  * Poisons the objects freed since (state FREE); objects already poisoned
  * keep their poison, so damage to it is still found at allocation.
  *
  * Context: any context.
  */
-void gus_debug_reached(struct gus_cache *c, struct gus_mag *m)
+void gus_debug_reached(struct gus_cache *c, void **objs, unsigned int n)
 {
 	unsigned int i;
 
 	if (!(c->flags & GUS_CACHE_POISON))
 		return;
-	for (i = 0; i < m->count; i++)
-		if (*gus_state(c, m->objs[i]) == GUS_OBJ_FREE)
-			gus_poison(c, m->objs[i]);
+	for (i = 0; i < n; i++)
+		if (*gus_state(c, objs[i]) == GUS_OBJ_FREE)
+			gus_poison(c, objs[i]);
 }
 
 /**

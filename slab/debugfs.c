@@ -73,8 +73,10 @@ void gus_cache_usage(struct gus_cache *c, struct gus_cache_usage *u)
 	int node, cpu;
 
 	gus_depot_totals(c, &u->slabs, &u->in_slabs);
-	for_each_node(node)
+	for_each_node(node) {
 		empty += READ_ONCE(c->nodes[node]->nr_empty);
+		queued += READ_ONCE(c->nodes[node]->nr_deferred);	/* SMR, no magazine */
+	}
 	u->active_slabs = u->slabs - min(empty, u->slabs);
 	u->objects = u->slabs * c->objects;
 	u->in_cpus = 0;

@@ -83,8 +83,8 @@ void gus_mag_drain(struct gus_cache *c, struct gus_mag *m)
 {
 	if (!m->count)
 		return;
-	if (gus_cache_is_smr(c) && gus_cache_debug(c))
-		gus_debug_reached(c, m);	/* past its stamp: no reader left */
+	if (gus_cache_is_smr(c))
+		gus_objs_reached(c, m->objs, m->count);	/* no reader left */
 	gus_depot_put(c, m->objs, m->count);
 	m->count = 0;
 	gus_cache_count(c, GUS_DEPOT_DRAIN);

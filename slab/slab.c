@@ -12,19 +12,47 @@
  * redirect the allocator, and SMR readers see freed objects untouched.
  *
  * Each NUMA node has partial, full and empty lists under its own lock.
- * New slabs come from the node asked for (the local one); a freed object
- * goes back to its own slab, whatever node frees it.  Empty slabs stay
- * until gus_depot_shrink() returns them to the page allocator.
+ * A freed object goes back to its own slab, whatever node frees it.
+ * Empty slabs stay until gus_depot_shrink() returns them to the page
+ * allocator.
+ *
+ * NUMA policy.  A refill takes objects from the local node's slabs.  When
+ * they are gone it grows the depot by one slab, asking the page allocator
+ * for the local node; the allocator may fall back to another node (the
+ * local one is full), and whatever node the slab is on, it serves the
+ * refill that grew it: one slab per refill at most, never a loop of
+ * growths that the refill cannot use.  A slab that came from another node
+ * marks the local node as spilling, and while it spills, refills that
+ * find the local node empty first take the objects already free on other
+ * nodes, as SLUB's get_any_partial() does, so that a full node does not
+ * make the cache grow by a slab per magazine.
+ *
+ * Deferred objects (SMR caches).  A free that finds no magazine and no
+ * memory for one must still not wait for readers.  The object then goes
+ * to its slab's pending bitmap (after the free bitmap, in the header),
+ * and the slab takes a goal from gus_advance() that covers every pending
+ * object: goals are taken under the node lock, so a slab's goal only ever
+ * moves forward.  Once the goal is reached, gus_depot_collect() makes the
+ * pending objects free.  Nothing is written into the objects, so readers
+ * still see them as they were.
+ *
+ * Slabs of order > 0 are compound pages, so that hardened usercopy bounds
+ * a copy by the slab.  The caller's gfp reaches the page allocator masked
+ * as SLUB masks it: reclaim and constraint bits only.
  *
  * Locking: node->lock is the innermost lock of gusslab; it is taken with
- * interrupts disabled because frees may come from hardirq context.
+ * interrupts disabled because frees may come from hardirq context.  A
+ * slab is taken off its lists and loses its magic under that lock, so a
+ * lookup done under the lock never returns a slab being freed.
  */
 #include <linux/bitmap.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 
 #include <gusslab_compat.h>
+#include "../gus/gus_internal.h"
 #include "cache.h"
 #include "gus_trace.h"
 
@@ -44,6 +72,12 @@ static inline unsigned int gus_slab_idx(struct gus_cache *c, struct gus_slab *s,
 {
 	return reciprocal_divide((unsigned long)obj - (unsigned long)s - c->offset,
 				 c->size_recip);
+}
+
+/* SMR caches: the bitmap of deferred objects, after the free bitmap. */
+static inline unsigned long *gus_slab_pending(struct gus_cache *c, struct gus_slab *s)
+{
+	return s->free + BITS_TO_LONGS(c->objects);
 }
 
 /**
@@ -86,17 +120,41 @@ static struct gus_node *gus_node_of(struct gus_cache *c, int node)
 	return c->nodes[node];
 }
 
+/*
+ * CONFIG_SLAB_FREELIST_RANDOM: objects leave a slab in the order of the
+ * cache's random permutation, from where the slab's last take stopped
+ * (each slab starts at a random place in it).
+ */
+static unsigned int gus_slab_take_random(struct gus_cache *c, struct gus_slab *s,
+					 void **objs, unsigned int n)
+{
+	unsigned int k, idx, got = 0;
+
+	for (k = 0; k < c->objects && got < n; k++) {
+		idx = c->random_seq[s->rand_pos];
+		if (++s->rand_pos == c->objects)
+			s->rand_pos = 0;
+		if (__test_and_clear_bit(idx, s->free))
+			objs[got++] = gus_slab_obj(c, s, idx);
+	}
+	return got;
+}
+
 /* Take up to @n free objects from @s.  Context: node lock held. */
 static unsigned int gus_slab_take(struct gus_cache *c, struct gus_node *gn,
 				  struct gus_slab *s, void **objs, unsigned int n)
 {
 	unsigned int idx, got = 0;
 
-	for_each_set_bit(idx, s->free, c->objects) {
-		if (got == n)
-			break;
-		__clear_bit(idx, s->free);
-		objs[got++] = gus_slab_obj(c, s, idx);
+	if (c->random_seq) {
+		got = gus_slab_take_random(c, s, objs, n);
+	} else {
+		for_each_set_bit(idx, s->free, c->objects) {
+			if (got == n)
+				break;
+			__clear_bit(idx, s->free);
+			objs[got++] = gus_slab_obj(c, s, idx);
+		}
 	}
 	if (!s->inuse)
 		gn->nr_empty--;
@@ -140,18 +198,73 @@ unsigned int gus_depot_get(struct gus_cache *c, int node, void **objs,
 	return got;
 }
 
+/**
+ * gus_depot_spilling() - did @node's last new slab come from another node?
+ * @c: the cache.
+ * @node: the local node.
+ *
+ * Context: any context; a hint, read without a lock.
+ * Return: true while @node is full for this cache.
+ */
+bool gus_depot_spilling(struct gus_cache *c, int node)
+{
+	return READ_ONCE(gus_node_of(c, node)->spill);
+}
+
+/**
+ * gus_depot_get_remote() - take free objects from nodes other than @node.
+ * @c: the cache.
+ * @node: the local node, which has none.
+ * @objs: where to store them.
+ * @n: how many are wanted.
+ *
+ * Context: any context.
+ * Return: the number of objects stored.
+ */
+unsigned int gus_depot_get_remote(struct gus_cache *c, int node, void **objs,
+				  unsigned int n)
+{
+	unsigned int got = 0;
+	int other;
+
+	for_each_node(other) {
+		if (other == node || !READ_ONCE(gus_node_of(c, other)->nr_free))
+			continue;
+		got += gus_depot_get(c, other, objs + got, n - got);
+		if (got == n)
+			break;
+	}
+	return got;
+}
+
+/*
+ * As SLUB: only the reclaim and constraint bits of the caller's gfp reach
+ * the page allocator (no __GFP_ZERO, __GFP_HIGHMEM, __GFP_MOVABLE,
+ * __GFP_ACCOUNT, ...), and slabs of order > 0 are compound pages.
+ */
+static gfp_t gus_page_gfp(struct gus_cache *c, gfp_t gfp)
+{
+	gfp &= GUS_GFP_RECLAIM_MASK | GUS_GFP_CONSTRAINT_MASK;
+	return c->order ? gfp | __GFP_COMP : gfp;
+}
+
 /*
  * The page allocator warns about __GFP_NOFAIL above order 1, and a cache's
  * slabs all have one order (objects find their slab by masking), so such a
- * request is retried here instead, as the page allocator would.
+ * request is retried here instead.  Each try keeps the caller's reclaim
+ * bits and has neither __GFP_NORETRY nor __GFP_RETRY_MAYFAIL: at the
+ * orders gusslab uses (up to PAGE_ALLOC_COSTLY_ORDER) the page allocator
+ * then calls the OOM killer itself before it gives up.
  */
 static struct page *gus_alloc_slab_pages(struct gus_cache *c, int node, gfp_t gfp)
 {
 	struct page *page;
 
+	BUILD_BUG_ON(GUS_MAX_ORDER > PAGE_ALLOC_COSTLY_ORDER);
+	gfp = gus_page_gfp(c, gfp);
 	if (!(gfp & __GFP_NOFAIL) || c->order <= 1)
 		return gus_fault_alloc_pages(node, gfp, c->order);
-	gfp = (gfp & ~__GFP_NOFAIL) | __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
+	gfp &= ~(__GFP_NOFAIL | __GFP_NORETRY | __GFP_RETRY_MAYFAIL);
 	while (!(page = gus_fault_alloc_pages(node, gfp, c->order))) {
 		if (gfpflags_allow_blocking(gfp))
 			schedule_timeout_uninterruptible(1);
@@ -162,53 +275,78 @@ static struct page *gus_alloc_slab_pages(struct gus_cache *c, int node, gfp_t gf
 }
 
 /**
- * gus_depot_grow() - add one new slab to a node.
+ * gus_depot_grow() - make one new slab, for the refill that needs it.
  * @c: the cache.
- * @node: the node to allocate on.
+ * @node: the node to ask the page allocator for (the local one).
  * @gfp: the caller's allocation flags.
  *
  * The constructor runs here, once per object, before any object of the
  * slab can be handed out; debug caches set up their red zones, poison and
- * state here too.
+ * state here too.  The slab is not on any list yet: gus_depot_add() puts
+ * it there, after the refill has taken its objects.  A slab from another
+ * node than @node marks @node as spilling.
  *
  * Context: as @gfp allows; no gusslab lock held.
- * Return: true if a slab was added.
+ * Return: the slab, or NULL.
  */
-bool gus_depot_grow(struct gus_cache *c, int node, gfp_t gfp)
+struct gus_slab *gus_depot_grow(struct gus_cache *c, int node, gfp_t gfp)
 {
-	struct gus_node *gn;
 	struct gus_slab *s;
 	struct page *page;
-	unsigned long flags;
 	unsigned int i;
+	bool spill;
 
 	if (gus_fault_slab_alloc(gfp))
-		return false;
-	page = gus_alloc_slab_pages(c, node, gfp & ~__GFP_ZERO);
+		return NULL;
+	page = gus_alloc_slab_pages(c, node, gfp);
 	if (!page)
-		return false;
+		return NULL;
 	s = page_address(page);
 	s->magic = GUS_SLAB_MAGIC;
 	s->cache = c;
 	s->node = page_to_nid(page);
 	s->inuse = 0;
+	s->stamp = 0;
+	INIT_LIST_HEAD(&s->deferred);
 	bitmap_fill(s->free, c->objects);
+	if (gus_cache_is_smr(c))
+		bitmap_zero(gus_slab_pending(c, s), c->objects);
+	s->rand_pos = c->random_seq ? get_random_u32() % c->objects : 0;
 	for (i = 0; i < c->objects; i++) {
 		if (c->ctor)
 			c->ctor(gus_slab_obj(c, s, i));
 		if (c->flags & GUS_CACHE_DEBUG)
 			gus_debug_init_obj(c, gus_slab_obj(c, s, i));
 	}
-	gn = gus_node_of(c, s->node);
+	spill = s->node != node;
+	if (READ_ONCE(gus_node_of(c, node)->spill) != spill)
+		WRITE_ONCE(gus_node_of(c, node)->spill, spill);
+	gus_cache_count(c, GUS_SLAB_ALLOC);
+	trace_gus_slab_grow(c->name, s->node, c->order);
+	return s;
+}
+
+/**
+ * gus_depot_add() - put a new slab in the depot, serving a refill first.
+ * @c: the cache.
+ * @s: a slab from gus_depot_grow().
+ * @m: a magazine to fill from @s if it is empty, or NULL.
+ *
+ * Context: any context.
+ */
+void gus_depot_add(struct gus_cache *c, struct gus_slab *s, struct gus_mag *m)
+{
+	struct gus_node *gn = gus_node_of(c, s->node);
+	unsigned long flags;
+
 	spin_lock_irqsave(&gn->lock, flags);
 	list_add(&s->list, &gn->empty);
 	gn->nr_slabs++;
 	gn->nr_empty++;
 	gn->nr_free += c->objects;
+	if (m && !m->count)
+		m->count = gus_slab_take(c, gn, s, m->objs, m->size);
 	spin_unlock_irqrestore(&gn->lock, flags);
-	gus_cache_count(c, GUS_SLAB_ALLOC);
-	trace_gus_slab_grow(c->name, s->node, c->order);
-	return true;
 }
 
 /* Give one object back to its slab.  Context: the slab's node lock held. */
@@ -262,12 +400,106 @@ void gus_depot_put(struct gus_cache *c, void **objs, unsigned int n)
 		for (i = 0; i < n; i++) {
 			if (!objs[i])
 				continue;
+			/*
+			 * Again under the lock: the shrinker may have freed
+			 * the slab since (the object was already free in it).
+			 */
 			s = gus_obj_to_slab(c, objs[i]);
-			if (s->node == node)
+			if (!s) {
+				gus_cache_report(c, objs[i], "double free: slab given back");
+				objs[i] = NULL;
+			} else if (s->node == node) {
 				gus_slab_put(c, gn, s, objs[i]);
+			}
 		}
 		spin_unlock_irqrestore(&gn->lock, flags);
 	}
+}
+
+/**
+ * gus_depot_defer() - SMR: give an object back once readers are gone.
+ * @c: an SMR cache.
+ * @obj: an object of @c, just freed, for which no magazine could be had.
+ *
+ * Never waits: the object is marked pending in its slab, and the slab's
+ * goal moved to a fresh gus_advance(); gus_depot_collect() frees it once
+ * the goal is reached.
+ *
+ * Context: any context.
+ */
+void gus_depot_defer(struct gus_cache *c, void *obj)
+{
+	struct gus_slab *s = gus_obj_to_slab(c, obj);
+	struct gus_node *gn;
+	unsigned long flags;
+	unsigned int idx;
+
+	if (!s) {
+		gus_cache_report(c, obj, "not an object of this cache");
+		return;
+	}
+	gn = gus_node_of(c, s->node);
+	spin_lock_irqsave(&gn->lock, flags);
+	idx = gus_slab_idx(c, s, obj);
+	if (test_bit(idx, s->free) || __test_and_set_bit(idx, gus_slab_pending(c, s))) {
+		spin_unlock_irqrestore(&gn->lock, flags);
+		gus_cache_report(c, obj, "double free");
+		return;
+	}
+	/* Under the lock, so the slab's goal never moves backwards. */
+	s->stamp = gus_advance(c->domain);
+	if (list_empty(&s->deferred))
+		list_add_tail(&s->deferred, &gn->deferred);
+	gn->nr_deferred++;
+	spin_unlock_irqrestore(&gn->lock, flags);
+}
+
+/* Free @s's pending objects.  Context: node lock held, goal reached. */
+static void gus_slab_collect(struct gus_cache *c, struct gus_node *gn,
+			     struct gus_slab *s)
+{
+	unsigned long *pending = gus_slab_pending(c, s);
+	unsigned int idx;
+	void *obj;
+
+	for_each_set_bit(idx, pending, c->objects) {
+		__clear_bit(idx, pending);
+		obj = gus_slab_obj(c, s, idx);
+		gus_objs_reached(c, &obj, 1);
+		gus_slab_put(c, gn, s, obj);
+		gn->nr_deferred--;
+	}
+	list_del_init(&s->deferred);
+}
+
+/**
+ * gus_depot_collect() - free the deferred objects whose goal is reached.
+ * @c: an SMR cache.
+ * @node: the node.
+ * @scan: whether the check may scan the readers; if not, only the
+ *        domain's cached read sequence is consulted.
+ *
+ * Stops at the first slab whose goal is not reached, so it scans at most
+ * once when that slab blocks.
+ *
+ * Context: any context.
+ */
+void gus_depot_collect(struct gus_cache *c, int node, bool scan)
+{
+	struct gus_node *gn = gus_node_of(c, node);
+	struct gus_slab *s, *tmp;
+	unsigned long flags;
+
+	if (!READ_ONCE(gn->nr_deferred))
+		return;
+	spin_lock_irqsave(&gn->lock, flags);
+	list_for_each_entry_safe(s, tmp, &gn->deferred, deferred) {
+		if (!(scan ? gus_poll(c->domain, s->stamp) :
+			     gus_poll_cached(c->domain, s->stamp)))
+			break;
+		gus_slab_collect(c, gn, s);
+	}
+	spin_unlock_irqrestore(&gn->lock, flags);
 }
 
 /**
@@ -290,9 +522,12 @@ unsigned long gus_depot_shrink(struct gus_cache *c, unsigned long max)
 		gn = gus_node_of(c, node);
 		if (!gn)		/* a depot that failed to initialise */
 			continue;
+		if (gus_cache_is_smr(c))
+			gus_depot_collect(c, node, true);
 		spin_lock_irqsave(&gn->lock, flags);
 		while (n < max && !list_empty(&gn->empty)) {
 			s = list_first_entry(&gn->empty, struct gus_slab, list);
+			s->magic = 0;	/* lookups under the lock now fail */
 			list_move(&s->list, &victims);
 			gn->nr_slabs--;
 			gn->nr_empty--;
@@ -303,7 +538,6 @@ unsigned long gus_depot_shrink(struct gus_cache *c, unsigned long max)
 	}
 	list_for_each_entry_safe(s, tmp, &victims, list) {
 		trace_gus_slab_shrink(c->name, s->node, c->order);
-		s->magic = 0;
 		__free_pages(virt_to_page(s), c->order);
 		gus_cache_count(c, GUS_SLAB_FREE);
 	}
@@ -437,6 +671,7 @@ int gus_depot_init(struct gus_cache *c)
 		INIT_LIST_HEAD(&gn->partial);
 		INIT_LIST_HEAD(&gn->full);
 		INIT_LIST_HEAD(&gn->empty);
+		INIT_LIST_HEAD(&gn->deferred);
 		c->nodes[node] = gn;
 	}
 	return 0;
