@@ -39,12 +39,18 @@ static int numa_obj_node(const void *obj)
 	return page_to_nid(virt_to_page(obj));
 }
 
-/* A CPU of @node, or -1. */
+/*
+ * A CPU of @node, or -1.  By cpu_to_node(): under numa=fake every fake
+ * node's cpumask_of_node() lists all the CPUs of its physical node.
+ */
 static int numa_cpu_of(int node)
 {
-	unsigned int cpu = cpumask_first_and(cpumask_of_node(node), cpu_online_mask);
+	int cpu;
 
-	return cpu < nr_cpu_ids ? cpu : -1;
+	for_each_online_cpu(cpu)
+		if (cpu_to_node(cpu) == node)
+			return cpu;
+	return -1;
 }
 
 static void numa_need_two_nodes(struct kunit *test)
