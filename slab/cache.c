@@ -330,7 +330,8 @@ static bool gus_grow_refill(struct gus_cache *c, gfp_t gfp, unsigned long *flags
 	local_lock_irqsave(&c->cpu->lock, *flags);
 	if (!s)
 		return false;
-	gus_depot_add(c, s, this_cpu_ptr(c->cpu)->alloc);
+	if (gus_depot_add(c, s, this_cpu_ptr(c->cpu)->alloc))
+		gus_cache_count(c, GUS_DEPOT_REFILL);
 	return true;
 }
 

@@ -192,7 +192,7 @@ bool gus_depot_spilling(struct gus_cache *c, int node);
 unsigned int gus_depot_get_remote(struct gus_cache *c, int node, void **objs,
 				  unsigned int n);
 struct gus_slab *gus_depot_grow(struct gus_cache *c, int node, gfp_t gfp);
-void gus_depot_add(struct gus_cache *c, struct gus_slab *s, struct gus_mag *m);
+unsigned int gus_depot_add(struct gus_cache *c, struct gus_slab *s, struct gus_mag *m);
 void gus_depot_put(struct gus_cache *c, void **objs, unsigned int n);
 void gus_depot_defer(struct gus_cache *c, void *obj);
 void gus_depot_collect(struct gus_cache *c, int node, bool scan);

@@ -333,10 +333,12 @@ struct gus_slab *gus_depot_grow(struct gus_cache *c, int node, gfp_t gfp)
  * @m: a magazine to fill from @s if it is empty, or NULL.
  *
  * Context: any context.
+ * Return: the number of objects put in @m.
  */
-void gus_depot_add(struct gus_cache *c, struct gus_slab *s, struct gus_mag *m)
+unsigned int gus_depot_add(struct gus_cache *c, struct gus_slab *s, struct gus_mag *m)
 {
 	struct gus_node *gn = gus_node_of(c, s->node);
+	unsigned int got = 0;
 	unsigned long flags;
 
 	spin_lock_irqsave(&gn->lock, flags);
@@ -345,8 +347,9 @@ void gus_depot_add(struct gus_cache *c, struct gus_slab *s, struct gus_mag *m)
 	gn->nr_empty++;
 	gn->nr_free += c->objects;
 	if (m && !m->count)
-		m->count = gus_slab_take(c, gn, s, m->objs, m->size);
+		got = m->count = gus_slab_take(c, gn, s, m->objs, m->size);
 	spin_unlock_irqrestore(&gn->lock, flags);
+	return got;
 }
 
 /* Give one object back to its slab.  Context: the slab's node lock held. */
