@@ -125,7 +125,7 @@ static void hard_init_on_free(struct kunit *test)
 {
 	struct gus_cache *c, *s;
 	struct gus_domain *d;
-	char *obj;
+	char *obj, *pin;
 
 	if (!want_init_on_free())
 		kunit_skip(test, "the kernel was booted without init_on_free=1");
@@ -139,8 +139,11 @@ static void hard_init_on_free(struct kunit *test)
 
 	s = hard_create(test, "kunit-iof-smr", 128, GUS_CACHE_SMR);
 	d = gus_cache_domain(s);
+	pin = gus_cache_alloc(s, GFP_KERNEL);	/* keeps the slab from the shrink */
 	obj = gus_cache_alloc(s, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pin);
 	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_ASSERT_PTR_EQ(test, gus_obj_to_slab(s, obj), gus_obj_to_slab(s, pin));
 	memset(obj, 0x5a, 128);
 	gus_enter(d);
 	gus_cache_free(s, obj);
@@ -151,6 +154,7 @@ static void hard_init_on_free(struct kunit *test)
 	gus_cache_shrink(s);		/* its magazine queued, stamped */
 	gus_cache_reclaim(s, true);	/* stamp reached: into the slab */
 	KUNIT_EXPECT_TRUE(test, all_zero(obj, 128));
+	gus_cache_free(s, pin);
 	gus_cache_destroy(s);
 }
 
