@@ -479,11 +479,11 @@ static void gus_slab_collect(struct gus_cache *c, struct gus_node *gn,
  * gus_depot_collect() - free the deferred objects whose goal is reached.
  * @c: an SMR cache.
  * @node: the node.
- * @scan: whether the check may scan the readers; if not, only the
- *        domain's cached read sequence is consulted.
+ * @scan: whether the first check may scan the readers; the others, and
+ *        all of them if not, consult the domain's cached read sequence.
  *
- * Stops at the first slab whose goal is not reached, so it scans at most
- * once when that slab blocks.
+ * So it scans at most once, and stops at the first slab whose goal is
+ * not reached.
  *
  * Context: any context.
  */
@@ -492,14 +492,17 @@ void gus_depot_collect(struct gus_cache *c, int node, bool scan)
 	struct gus_node *gn = gus_node_of(c, node);
 	struct gus_slab *s, *tmp;
 	unsigned long flags;
+	bool reached;
 
 	if (!READ_ONCE(gn->nr_deferred))
 		return;
 	spin_lock_irqsave(&gn->lock, flags);
 	list_for_each_entry_safe(s, tmp, &gn->deferred, deferred) {
-		if (!(scan ? gus_poll(c->domain, s->stamp) :
-			     gus_poll_cached(c->domain, s->stamp)))
+		reached = scan ? gus_poll(c->domain, s->stamp) :
+				 gus_poll_cached(c->domain, s->stamp);
+		if (!reached)
 			break;
+		scan = false;
 		gus_slab_collect(c, gn, s);
 	}
 	spin_unlock_irqrestore(&gn->lock, flags);
