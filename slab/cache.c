@@ -482,6 +482,7 @@ static bool gus_free_slow(struct gus_cache *c, struct gus_cpu *pc, void *obj)
 		return true;
 	}
 	/* An SMR magazine cannot be emptied before its stamp, and we never wait. */
+	gus_cache_count(c, GUS_FREE_DEFERRED);
 	gus_depot_defer(c, obj);
 	return false;
 }

@@ -81,6 +81,7 @@ enum gus_cache_event {
 	GUS_BAD_FREE,		/* frees refused: not an object of the cache */
 	GUS_SHRINK_SCAN,	/* shrinker visits */
 	GUS_SHRINK_FREED,	/* slabs the shrinker gave back */
+	GUS_FREE_DEFERRED,	/* SMR frees with no magazine: pending in the slab */
 	GUS_NR_CACHE_EVENTS
 };
 
@@ -224,6 +225,7 @@ extern atomic_t gus_fail_slab_allocs;
 extern u32 gus_fail_percent;
 bool gus_fault_slab_alloc(gfp_t gfp);
 extern atomic_t gus_fail_mag_allocs;
+extern u32 gus_fail_mag_percent;
 bool gus_fault_mag_alloc(void);
 struct page *gus_fault_alloc_pages(int node, gfp_t gfp, unsigned int order);
 extern gfp_t gus_fault_last_gfp;

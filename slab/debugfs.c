@@ -46,6 +46,7 @@ static const char *const gus_cache_event_names[GUS_NR_CACHE_EVENTS] = {
 	[GUS_BAD_FREE] = "bad_free",
 	[GUS_SHRINK_SCAN] = "shrink_scan",
 	[GUS_SHRINK_FREED] = "shrink_freed",
+	[GUS_FREE_DEFERRED] = "free_deferred",
 };
 
 /* Objects in another CPU's magazine; the caller holds rcu_read_lock(). */

@@ -8,6 +8,9 @@
  *   /sys/kernel/debug/gusslab/fail_every    N: every Nth attempt fails
  *   /sys/kernel/debug/gusslab/fail_percent  P: each attempt fails with
  *                                           probability P/100
+ *   /sys/kernel/debug/gusslab/fail_mag_percent
+ *                                           P: each magazine allocation
+ *                                           fails with probability P/100
  *
  * Both 0 (the default) means no injection.  __GFP_NOFAIL requests are
  * never failed.  The knobs are global, for every cache; a failure
@@ -61,6 +64,8 @@ bool gus_fault_slab_alloc(gfp_t gfp)
 /* Test hook: the next this-many magazine allocations fail. */
 atomic_t gus_fail_mag_allocs = ATOMIC_INIT(0);
 GUS_EXPORT_INTERNAL(gus_fail_mag_allocs);
+u32 gus_fail_mag_percent;
+GUS_EXPORT_INTERNAL(gus_fail_mag_percent);
 
 /**
  * gus_fault_mag_alloc() - whether this magazine allocation should fail.
@@ -70,7 +75,11 @@ GUS_EXPORT_INTERNAL(gus_fail_mag_allocs);
  */
 bool gus_fault_mag_alloc(void)
 {
-	return atomic_add_unless(&gus_fail_mag_allocs, -1, 0);
+	u32 percent = READ_ONCE(gus_fail_mag_percent);
+
+	if (atomic_add_unless(&gus_fail_mag_allocs, -1, 0))
+		return true;
+	return percent && get_random_u32() % 100 < percent;
 }
 
 /* Test hooks: the flags of the last slab page request, and a full node. */
@@ -117,4 +126,6 @@ void gus_fault_debugfs_init(void)
 {
 	debugfs_create_u32("fail_every", 0600, gusslab_debugfs_root, &gus_fail_every);
 	debugfs_create_u32("fail_percent", 0600, gusslab_debugfs_root, &gus_fail_percent);
+	debugfs_create_u32("fail_mag_percent", 0600, gusslab_debugfs_root,
+			   &gus_fail_mag_percent);
 }

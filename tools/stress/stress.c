@@ -29,6 +29,10 @@
  *             call the shrinker themselves (see stress_give_back() for why
  *             that is not the default).
  *
+ * With "fail_mags", that percent of magazine allocations fail for the
+ * whole run, so that SMR frees that find no magazine leave their objects
+ * pending in their slabs (counted as free_deferred).
+ *
  * The caches: one ordinary cache per size in "sizes", with and without
  * GUS_CACHE_HWCACHE_ALIGN and a constructor (size index bit 0 and bit 1),
  * and one SMR cache without a constructor; "debug" is ORed into the flags
@@ -140,6 +144,10 @@ MODULE_PARM_DESC(deep_pressure, "every other round, grab memory until the page a
 static unsigned int debug;
 module_param(debug, uint, 0444);
 MODULE_PARM_DESC(debug, "GUS_CACHE_* debug flags ORed into every cache (0x7c: all)");
+
+static unsigned int fail_mags;
+module_param(fail_mags, uint, 0444);
+MODULE_PARM_DESC(fail_mags, "percent of magazine allocations made to fail (default 0)");
 
 #define STRESS_MAX_CACHES	8	/* ordinary caches */
 #define STRESS_MAX_WORKERS	255U	/* owner ids fit in 8 bits */
@@ -1064,7 +1072,7 @@ static void stress_sum(struct stress_counts *t, const struct stress_counts *n)
 static void stress_report(unsigned long secs)
 {
 	struct stress_counts t = main_n;
-	unsigned long sections = 0, scans = 0, freed = 0;
+	unsigned long sections = 0, scans = 0, freed = 0, deferred = 0;
 	unsigned int i;
 
 	for (i = 0; i < nr_workers; i++)
@@ -1074,13 +1082,15 @@ static void stress_report(unsigned long secs)
 	for (i = 0; i <= nr_caches; i++) {
 		scans += gus_cache_event_sum(caches[i].c, GUS_SHRINK_SCAN);
 		freed += gus_cache_event_sum(caches[i].c, GUS_SHRINK_FREED);
+		deferred += gus_cache_event_sum(caches[i].c, GUS_FREE_DEFERRED);
 	}
 	if (t.allocs != t.frees)
 		stress_violation("all", NULL, "allocations and frees differ", -1, t.allocs,
 				 t.frees);
-	pr_info("debug %#x; bulk allocs %lu, bulk frees %lu, zeroed %lu, failed allocs %lu, hotplug refused %lu, pressure peak %lu MiB, %lu rounds to the limit; shrinker: %lu cache scans, %lu slabs freed, %lu scan calls by the pressure thread\n",
+	pr_info("debug %#x; bulk allocs %lu, bulk frees %lu, zeroed %lu, failed allocs %lu, hotplug refused %lu, pressure peak %lu MiB, %lu rounds to the limit; shrinker: %lu cache scans, %lu slabs freed, %lu scan calls by the pressure thread; %lu SMR frees deferred (fail_mags %u%%)\n",
 		debug, t.bulk_allocs, t.bulk_frees, t.zeroed, t.failed, hp_refused,
-		mem_peak >> (20 - PAGE_SHIFT), mem_limits, scans, freed, mem_scans);
+		mem_peak >> (20 - PAGE_SHIFT), mem_limits, scans, freed, mem_scans,
+		deferred, fail_mags);
 	pr_info("%lu s, %u workers, %lu allocations, %lu frees, %lu remote frees, %lu SMR replacements, %lu reader sections, %lu hotplug ops, %lu pressure rounds, %lu shrinks, peak live objects %ld, violations %ld\n",
 		secs, nr_workers, t.allocs, t.frees, t.remote, t.smr, sections, hp_ops,
 		mem_rounds, t.shrinks, atomic_long_read(&live_peak),
@@ -1112,13 +1122,15 @@ static int __init stress_init(void)
 		stress_free_all();
 		return err;
 	}
-	pr_info("%u s: %u workers, %u readers, %u caches, remote_free %u%%, hotplug %d, pressure %d%s, debug %#x\n",
+	pr_info("%u s: %u workers, %u readers, %u caches, remote_free %u%%, hotplug %d, pressure %d%s, debug %#x, fail_mags %u%%\n",
 		duration, nr_workers, nr_readers, nr_caches + 1, remote_free, hotplug,
-		pressure, pressure && deep_pressure ? " (deep)" : "", debug);
+		pressure, pressure && deep_pressure ? " (deep)" : "", debug, fail_mags);
+	WRITE_ONCE(gus_fail_mag_percent, min(fail_mags, 100U));
 	start = jiffies;
 	end = start + duration * HZ;
 	while (time_before(jiffies, end) && !atomic_long_read(&violations))
 		msleep(100);
+	WRITE_ONCE(gus_fail_mag_percent, 0);
 	stress_stop();
 	stress_check_caches();
 	stress_report((jiffies - start) / HZ);
