@@ -14,6 +14,7 @@
 #include <linux/kthread.h>
 #include <linux/workqueue.h>
 #include <linux/kasan.h>
+#include <linux/kmemleak.h>
 #include <linux/poison.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -490,6 +491,7 @@ static void debug_leak_at_destroy(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_NOT_NULL(test, b);
+	kmemleak_not_leak(a);		/* leaked on purpose */
 	dbg_free_site(c, b);
 	misuse_begin();
 	gus_cache_destroy(c);

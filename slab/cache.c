@@ -1031,6 +1031,7 @@ void gus_cache_destroy(struct gus_cache *c)
 		pr_err("gusslab %s: %lu objects still allocated; the cache and its pages are kept\n",
 		       c->name, live);
 		gus_depot_report_leaks(c, 8);
+		kmemleak_not_leak(c);	/* kept on purpose: not a leak of ours */
 		return;
 	}
 	if (quarantined)

@@ -39,6 +39,7 @@
  */
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
+#include <linux/kmemleak.h>
 #include <linux/moduleparam.h>
 #include <linux/poison.h>
 #include <linux/printk.h>
@@ -521,6 +522,7 @@ bool gus_debug_free(struct gus_cache *c, void *obj, unsigned long caller)
 	kasan_disable_current();	/* the last granule's red zone bytes */
 	if (!gus_red_ok(c, obj)) {
 		kasan_enable_current();
+		kmemleak_free(obj);	/* freed by its user: not a leak */
 		gus_quarantine(c, obj);
 		return false;
 	}
