@@ -298,7 +298,7 @@ if [ $kmemleak = 1 ]; then
 	kml_sites() {
 		awk '/^unreferenced object/ { if (site != "") n[site]++; site = "?"; bt = 0 }
 		     /backtrace:/ { bt = 1; next }
-		     bt && site == "?" && $2 !~ /^_*(km|kv|slab_|kmemleak|kasan)/ {
+		     bt && site == "?" && $2 !~ /^_*(kmalloc|kmem_cache_alloc|kzalloc|kvmalloc|kvzalloc|krealloc|kmemdup|kstrdup|slab_|kmemleak|kasan)/ {
 			site = $2; sub(/\+.*/, "", site); if ($3 != "") site = site " " $3 }
 		     END { if (site != "") n[site]++
 			   for (s in n) print "GUSSLAB-KMEMLEAK:     " n[s] " from " s }' $kml
