@@ -45,7 +45,7 @@ REPORT = re.compile(
 SUMMARY = re.compile(r'Ran (\d+) tests?:(.*)')
 STRESS = re.compile(r'^gusslab_stress: \d+ s, .* violations (\d+)$')
 KMEMLEAK = re.compile(r'^GUSSLAB-KMEMLEAK: (\d+) unreferenced object')
-TORTURE_MARK = re.compile(r'^GUSSLAB-TORTURE: (\S+?):? ')
+TORTURE_MARK = re.compile(r'^GUSSLAB-TORTURE: (\S+?):?(?: |$)')
 TORTURE_BAD = re.compile(r'!!!|FAILURE|Cookie check|WARNING:')
 
 
@@ -126,7 +126,7 @@ def torture_segments(lines):
 
 
 def judge_torture(lines, types):
-    """One verdict per type; prints its summary lines.  Returns (ok, bad)."""
+    """One verdict per type; prints its summary lines.  Returns (passed, failed)."""
     segs = torture_segments(lines)
     passed = failed = 0
     for t in types:
