@@ -9,6 +9,10 @@
 # make bench [KERNEL=6.1]              the benchmarks, on the perf kernel
 # make stress [KERNEL=6.1] [FLAVOUR=debug] [DURATION=60] [STRESS_ARGS="debug=0x7c"]
 #                      boot a test kernel and run gusslab_stress.ko alone
+# make torture [KERNEL=6.1] [FLAVOUR=debug] [DURATION=60] [TYPES="gus gus-lazy"]
+#              [TORTURE_ARGS="nreaders=6"]
+#                      boot a test kernel and run the kernel's rcutorture on
+#                      GUS domains (tools/rcutorture), each type DURATION s
 #
 # Variables: KDIR (kernel build tree), W=1, C=1 as for any kernel module.
 
@@ -17,6 +21,8 @@ KERNEL ?= 6.1
 FLAVOUR ?= debug
 DURATION ?= 60
 STRESS_ARGS ?=
+TYPES ?= gus gus-deferred gus-lazy
+TORTURE_ARGS ?=
 
 all: modules gusstat
 
@@ -56,4 +62,9 @@ stress:
 	tools/testing/run.sh --kernel $(KERNEL) --flavour $(FLAVOUR) --mode stress \
 		--stress $(DURATION) --stress-args "$(STRESS_ARGS)"
 
-.PHONY: all modules gusstat clean check check-all demo run bench stress
+torture:
+	tools/testing/deps.sh
+	tools/testing/run.sh --kernel $(KERNEL) --flavour $(FLAVOUR) --mode torture \
+		--torture $(DURATION) --torture-types "$(TYPES)" --torture-args "$(TORTURE_ARGS)"
+
+.PHONY: all modules gusstat clean check check-all demo run bench stress torture

@@ -4,8 +4,12 @@
 #   tools/testing/check.sh quick   lint + Linux 6.1 debug KUnit run, then a
 #                                  10 s stress run in the same boot
 #   tools/testing/check.sh all     lint + debug KUnit on 6.1, 6.12 and 7.3,
-#                                  kcsan KUnit on 7.3 (each followed by a
-#                                  60 s stress run), distro check
+#                                  each followed by a 60 s stress run and
+#                                  rcutorture (gus, gus-deferred, gus-lazy,
+#                                  60 s each); 6.1 with kmemleak, 6.12 on two
+#                                  NUMA nodes, 7.3 with init_on_alloc and
+#                                  init_on_free; kcsan KUnit on 7.3 with a
+#                                  60 s stress run on 8 vCPUs; distro check
 #
 # Prints one line per run and a last line "N passed, N failed" summing
 # them; exits non-zero if any run failed.
@@ -16,12 +20,19 @@ what=${1:-quick}
 
 "$here/deps.sh" || exit 1
 
+# A run: KERNEL FLAVOUR MODE, then any of (run.sh's options)
+#   stress=SECONDS  stress_args=PARAM  torture=SECONDS  kmemleak  smp=N
+#   cpu=MODEL  append=KERNEL_ARG
+# stress_args= and append= may repeat; their values are joined by spaces.
 case $what in
-# KERNEL FLAVOUR MODE [STRESS SECONDS [STRESS PARAMETERS]]
-# On 6.12 the stress's caches are debug caches (F, Z, P, U: 0x3c).
-quick) runs=("6.1 debug kunit 10") ;;
-all) runs=("6.1 debug kunit 60" "6.12 debug kunit 60 debug=0x3c" "7.3 debug kunit 60"
-	   "7.3 kcsan kunit 60" "6.1 debug distro") ;;
+quick) runs=("6.1 debug kunit stress=10") ;;
+# On 6.12 the stress's caches are debug caches (F, Z, P, U: 0x3c), and the
+# guest has two NUMA nodes with two CPUs each (run.sh on --cpu).
+all) runs=("6.1 debug kunit stress=60 kmemleak torture=60"
+	   "6.12 debug kunit stress=60 stress_args=debug=0x3c torture=60 append=numa=fake=2 cpu=max,vendor=GenuineIntel"
+	   "7.3 debug kunit stress=60 torture=60 append=init_on_alloc=1 append=init_on_free=1"
+	   "7.3 kcsan kunit stress=60 smp=8"
+	   "6.1 debug distro") ;;
 *) echo "usage: $0 quick|all" >&2; exit 2 ;;
 esac
 
@@ -33,9 +44,10 @@ account() {	# NAME LOGFILE SECONDS
 	f=$(echo "$last" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
 	[ -n "$p" ] || { p=0; f=1; }
 	passed=$((passed + p)) failed=$((failed + f))
-	table+=$(printf '%-34s %4s passed %3s failed %5ss' "$1" "$p" "$f" "$3")$'\n'
+	table+=$(printf '%-58s %4s passed %3s failed %5ss' "$1" "$p" "$f" "$3")$'\n'
 }
 
+work=${GUSSLAB_WORK:-}
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
@@ -45,13 +57,29 @@ cat "$log/lint"
 account lint "$log/lint" $(($(date +%s) - start))
 
 for r in "${runs[@]}"; do
-	read -r kernel flavour mode stress sargs <<<"$r"
-	name="$kernel $flavour $mode${stress:+ +${stress}s}${sargs:+ $sargs}"
+	read -r kernel flavour mode opts <<<"$r"
+	args=() name="$kernel $flavour $mode" sargs="" append=""
+	for o in $opts; do
+		case $o in
+		stress=*) args+=(--stress "${o#*=}"); name+=" +${o#*=}s stress" ;;
+		stress_args=*) sargs+="${sargs:+ }${o#*=}" ;;
+		torture=*) args+=(--torture "${o#*=}"); name+=" +3x${o#*=}s torture" ;;
+		kmemleak) args+=(--kmemleak); name+=" +kmemleak" ;;
+		smp=*) args+=(--smp "${o#*=}"); name+=" smp=${o#*=}" ;;
+		cpu=*) args+=(--cpu "${o#*=}") ;;
+		append=*) append+="${append:+ }${o#*=}" ;;
+		*) echo "check.sh: unknown run option '$o' in '$r'" >&2; exit 2 ;;
+		esac
+	done
+	[ -n "$sargs" ] && { args+=(--stress-args "$sargs"); name+=" ($sargs)"; }
+	[ -n "$append" ] && { args+=(--append "$append"); name+=" [$append]"; }
 	start=$(date +%s)
 	echo "=== $name"
+	# GUSSLAB_WORK (a scratch directory apart from another checkout's):
+	# one subdirectory per run.
+	GUSSLAB_WORK=${work:+$work/$kernel-$flavour-$mode} \
 	"$here/run.sh" --kernel "$kernel" --flavour "$flavour" --mode "$mode" \
-		${stress:+--stress "$stress"} ${sargs:+--stress-args "$sargs"} \
-		2>&1 | tee "$log/run"
+		"${args[@]}" 2>&1 | tee "$log/run"
 	account "$name" "$log/run" $(($(date +%s) - start))
 done
 

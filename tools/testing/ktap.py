@@ -3,6 +3,7 @@
 """Turn a guest console log into a KTAP document and judge the run.
 
 Usage: ktap.py CONSOLE_LOG KERNEL_SOURCE_TREE [--expect-kunit] [--expect-stress]
+              [--expect-kmemleak] [--expect-torture "TYPE ..."]
 
 1. Extracts the KUnit output of the modules loaded in the guest: strips the
    printk timestamps, keeps the suites (the lines from each suite-level
@@ -16,11 +17,18 @@ Usage: ktap.py CONSOLE_LOG KERNEL_SOURCE_TREE [--expect-kunit] [--expect-stress]
    guest script's own GUSSLAB-FAIL lines and its GUSSLAB-DONE marker.
 4. With --expect-stress, counts gusslab_stress.ko's run as one more test:
    passed if its summary line ends in "violations 0".
+5. With --expect-kmemleak, counts the kmemleak check as one test: passed
+   if the guest found "0 unreferenced object(s)".
+6. With --expect-torture, counts each rcutorture type as one test: passed
+   if, between the guest's "GUSSLAB-TORTURE: TYPE:" marker and the next,
+   the type's "End of test: SUCCESS" line is there and no line has "!!!",
+   "FAILURE", "Cookie check" or "WARNING:".
 
 Prints what it found and a last line "N passed, N failed", where failed
 also counts one for each kernel report and for a missing end marker.
 Exits 1 if anything failed.
 """
+import argparse
 import os
 import re
 import subprocess
@@ -36,6 +44,9 @@ REPORT = re.compile(
     r'|Call Trace:|GUSSLAB-FAIL)')
 SUMMARY = re.compile(r'Ran (\d+) tests?:(.*)')
 STRESS = re.compile(r'^gusslab_stress: \d+ s, .* violations (\d+)$')
+KMEMLEAK = re.compile(r'^GUSSLAB-KMEMLEAK: (\d+) unreferenced object')
+TORTURE_MARK = re.compile(r'^GUSSLAB-TORTURE: (\S+?):?(?: |$)')
+TORTURE_BAD = re.compile(r'!!!|FAILURE|Cookie check|WARNING:')
 
 
 def console_lines(path):
@@ -97,11 +108,65 @@ def kunit_parse(tree, ktap):
     return out, passed, failed
 
 
+def torture_segments(lines):
+    """{type: [lines]} between the guest's GUSSLAB-TORTURE markers."""
+    segs, cur = {}, None
+    for line in lines:
+        m = TORTURE_MARK.match(line)
+        if m:
+            cur = m.group(1) if m.group(1) != 'end' else None
+            if cur is not None:
+                segs[cur] = []
+            continue
+        if line.startswith('GUSSLAB-DONE'):
+            cur = None
+        if cur is not None:
+            segs[cur].append(line)
+    return segs
+
+
+def judge_torture(lines, types):
+    """One verdict per type; prints its summary lines.  Returns (passed, failed)."""
+    segs = torture_segments(lines)
+    passed = failed = 0
+    for t in types:
+        seg = segs.get(t)
+        if seg is None:
+            print(f'FAIL: rcutorture {t}: never started')
+            failed += 1
+            continue
+        flag = t + '-torture:'
+        end = [l for l in seg if l.startswith(flag + '--- End of test: ')]
+        bad = [l for l in seg if TORTURE_BAD.search(l)]
+        pipes = [l for l in seg if l.startswith(flag) and 'Reader Pipe:' in l]
+        circ = [l for l in seg if l.startswith(flag) and 'Free-Block Circulation:' in l]
+        cbs = [l for l in seg if l.startswith(flag) and 'GUS callbacks:' in l]
+        for l in pipes[-1:] + circ[-1:] + cbs[-1:]:
+            print('    ' + l)
+        ok = end and ': SUCCESS' in end[-1] and not bad
+        if ok:
+            print(f'rcutorture {t}: ok')
+            passed += 1
+        else:
+            print(f'FAIL: rcutorture {t}: ' + (end[-1][len(flag):][:60] if end
+                                               else 'no "End of test" line'))
+            for l in bad[:20]:
+                print('    ' + l)
+            failed += 1
+    return passed, failed
+
+
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith('--')]
-    expect_kunit = '--expect-kunit' in sys.argv
-    expect_stress = '--expect-stress' in sys.argv
-    log, tree = args[0], args[1]
+    ap = argparse.ArgumentParser()
+    ap.add_argument('log')
+    ap.add_argument('tree')
+    ap.add_argument('--expect-kunit', action='store_true')
+    ap.add_argument('--expect-stress', action='store_true')
+    ap.add_argument('--expect-kmemleak', action='store_true')
+    ap.add_argument('--expect-torture', default='')
+    opts = ap.parse_args()
+    expect_kunit, expect_stress = opts.expect_kunit, opts.expect_stress
+    log, tree = opts.log, opts.tree
     lines = list(console_lines(log))
     passed = failed = 0
 
@@ -124,6 +189,28 @@ def main():
                                              'printed no summary'))
             failed += 1
 
+    if opts.expect_kmemleak:
+        at = [i for i, l in enumerate(lines) if KMEMLEAK.match(l)]
+        for l in lines:
+            if l.startswith('GUSSLAB-KMEMLEAK: boot: '):
+                print(l)
+        if at and KMEMLEAK.match(lines[at[-1]]).group(1) == '0':
+            print(lines[at[-1]])
+            passed += 1
+        else:
+            print('FAIL: kmemleak: ' + ('the check never ran' if not at else
+                                        lines[at[-1]][len('GUSSLAB-KMEMLEAK: '):]))
+            for l in lines[at[-1] + 1:at[-1] + 40] if at else []:
+                if l.startswith('GUSSLAB-') and not l.startswith('GUSSLAB-KMEMLEAK: '):
+                    break
+                print('    ' + l)
+            failed += 1
+
+    if opts.expect_torture:
+        p, f = judge_torture(lines, opts.expect_torture.split())
+        passed += p
+        failed += f
+
     reports = [l for l in lines if REPORT.search(l)]
     if reports:
         print(f'FAIL: {len(reports)} kernel report line(s) in the console:')
@@ -133,7 +220,9 @@ def main():
     if not any(l.startswith('GUSSLAB-DONE') for l in lines):
         print('FAIL: the guest never reached its end marker (hang, panic or timeout)')
         failed += 1
-    if not expect_kunit and not expect_stress and not failed:
+    expected = (expect_kunit or expect_stress or opts.expect_kmemleak or
+                opts.expect_torture)
+    if not expected and not failed:
         passed = 1		# the run itself is the one check
     print(f'{passed} passed, {failed} failed')
     return 1 if failed else 0

@@ -29,7 +29,7 @@ for f in $(git ls-files --cached --others --exclude-standard '*.c' '*.h'); do
 done
 
 kdir=$("$here/kernel.sh" build 6.1 debug) || { echo "$passed passed, $((failed + 1)) failed"; exit 1; }
-work=$cache/work/sparse
+work=${GUSSLAB_WORK:-$cache/work}/sparse
 mkdir -p "$work"
 # By content, not by time stamp: see run.sh.
 rsync -rlpc --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \

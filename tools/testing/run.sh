@@ -4,13 +4,18 @@
 # Boots a test kernel in QEMU with gusslab's modules and judges the run.
 #
 #   tools/testing/run.sh [--kernel 6.1|6.12|7.3] [--flavour debug|kcsan|perf]
-#                        [--mode kunit|demo|distro|bench|stress] [--smp N] [--mem SIZE]
-#                        [--timeout SECONDS] [--append "KERNEL ARGS"] [--verbose]
-#                        [--stress SECONDS] [--stress-args "PARAMS"]
+#                        [--mode kunit|demo|distro|bench|stress|torture] [--smp N]
+#                        [--mem SIZE] [--cpu MODEL] [--timeout SECONDS]
+#                        [--append "KERNEL ARGS"]
+#                        [--verbose] [--stress SECONDS] [--stress-args "PARAMS"]
+#                        [--kmemleak] [--torture SECONDS] [--torture-types "TYPES"]
+#                        [--torture-args "PARAMS"]
 #
 # kunit   load gusslab.ko and gusslab_test.ko (the suites run at load),
 #         unload both; KTAP is parsed with the tree's kunit.py.  With
-#         --stress SECONDS, the stress run below follows in the same boot.
+#         --stress SECONDS, the stress run below follows in the same boot;
+#         then, with --kmemleak, the kmemleak check, and with --torture
+#         SECONDS, rcutorture, in that order.
 # demo    load gusslab.ko and the example client, show debugfs.
 # distro  build against Debian's linux-headers-amd64 with W=1 (no warning
 #         allowed), boot Debian's own linux-image-amd64, load, check
@@ -20,6 +25,23 @@
 #         default 60) plus --stress-args (e.g. "debug=0x7c threads=8"); the
 #         module runs at load and fails it on any violation.  Its summary
 #         line counts as one pass or one failure.
+# torture load gusslab.ko, the kernel's own torture.ko, and gus_rcutorture.ko
+#         (tools/rcutorture/build.sh: the kernel's rcutorture.c with the GUS
+#         torture types added) once per type in --torture-types (default
+#         "gus gus-deferred gus-lazy"), each for --torture SECONDS (default
+#         60) with CPU hotplug every second, plus --torture-args; unload.
+#         Each type counts as one pass or one failure: its "End of test:
+#         SUCCESS", and no "!!!", "Cookie check" or WARNING while it ran.
+#
+# --kmemleak (debug flavour; adds kmemleak=on to the kernel arguments)
+#         loads gusslab_kmemleak.ko, whose gusslab objects hold the only
+#         pointers to kmalloc'd buffers, has kmemleak scan twice and counts
+#         one failure if it lists any unreferenced object.
+#
+# --cpu is QEMU's -cpu (default max).  With numa=fake=N and no SRAT, x86
+# puts each CPU of an AMD model (max is one under TCG) on its LLC's node,
+# 0; "max,vendor=GenuineIntel" keeps NUMA emulation's round-robin: CPUs
+# 0, 2, ... on node 0 and 1, 3, ... on node 1.
 #
 # Any BUG/WARNING/Oops/KASAN/KCSAN/lockdep report, a failed insmod/rmmod,
 # a build warning or a timeout fails the run.  The last line is
@@ -30,8 +52,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=${GUSSLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gusslab}
 
-kernel=6.1 flavour=debug mode=kunit smp=4 mem=2G timeout=900 boot_limit=180 append="" verbose=0
+kernel=6.1 flavour=debug mode=kunit smp=4 mem=2G cpu=max timeout=900 boot_limit=180 append="" verbose=0
 stress="" stress_args="" timeout_set=0
+torture="" torture_types="gus gus-deferred gus-lazy" torture_args="" kmemleak=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift ;;
@@ -39,10 +62,15 @@ while [ $# -gt 0 ]; do
 	--mode) mode=$2; shift ;;
 	--smp) smp=$2; shift ;;
 	--mem) mem=$2; shift ;;
+	--cpu) cpu=$2; shift ;;
 	--timeout) timeout=$2; timeout_set=1; shift ;;
 	--stress) stress=$2; shift ;;
 	--stress-args) stress_args=$2; shift ;;
 	--append) append=$2; shift ;;
+	--kmemleak) kmemleak=1 ;;
+	--torture) torture=$2; shift ;;
+	--torture-types) torture_types=$2; shift ;;
+	--torture-args) torture_args=$2; shift ;;
 	--verbose) verbose=1 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -62,6 +90,25 @@ case $stress in
    # The guest spends the duration in insmod: the timeout grows with it.
    [ $timeout_set = 1 ] || timeout=$((timeout + stress)) ;;
 esac
+[ "$mode" = torture ] && torture=${torture:-60}
+case $torture in
+"") ;;
+*[!0-9]*) fail "--torture takes a number of seconds, not '$torture'" ;;
+*) case $mode in
+   kunit|torture) ;;
+   *) fail "--torture goes with --mode kunit or torture" ;;
+   esac
+   [ -n "$torture_types" ] || fail "--torture-types is empty"
+   # Each type runs for the duration, then stops within seconds.
+   ntypes=$(wc -w <<<"$torture_types")
+   [ $timeout_set = 1 ] || timeout=$((timeout + ntypes * (torture + 30))) ;;
+esac
+if [ $kmemleak = 1 ]; then
+	[ "$mode" = kunit ] || fail "--kmemleak goes with --mode kunit"
+	[ "$flavour" = debug ] || fail "--kmemleak needs the debug flavour (DEBUG_KMEMLEAK)"
+	append="kmemleak=on $append"
+	[ $timeout_set = 1 ] || timeout=$((timeout + 120))
+fi
 
 # --- the kernel and the tree to build against --------------------------
 if [ "$mode" = distro ]; then
@@ -104,6 +151,10 @@ if ! make -C "$work/src" gusstat >"$work/gusstat.log" 2>&1 ||
 	cat "$work/gusstat.log"
 	fail "tools/gusstat does not build cleanly"
 fi
+if [ -n "$torture" ]; then
+	gus_rcutorture=$("$repo/tools/rcutorture/build.sh" "$kdir" "$tree" \
+		"$work/rcutorture" "$work/src") || fail "gus_rcutorture.ko does not build"
+fi
 
 # --- the initramfs -----------------------------------------------------
 root=$work/initramfs
@@ -112,6 +163,9 @@ mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/gusslab}
 cp /bin/busybox "$root/bin/busybox"
 cp "$work"/src/*.ko "$root/lib/gusslab/"
 cp "$work/src/tools/gusstat/gusstat" "$root/bin/"
+if [ -n "$torture" ]; then
+	cp "$kdir/kernel/torture.ko" "$gus_rcutorture" "$root/lib/gusslab/"
+fi
 cat >"$root/init" <<'EOF'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -122,6 +176,14 @@ mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 cd /lib/gusslab
 must() { "$@" || echo "GUSSLAB-FAIL: $* (exit $?)"; }
 echo "GUSSLAB-START $(uname -r) on $(nproc) CPUs"
+# Each NUMA node: the CPUs whose node it is (cpu_to_node(), the nodeN/cpuM
+# links), its cpulist (cpumask_of_node(): under numa=fake=N every fake node
+# of a real one lists all of its CPUs) and its memory.
+for n in /sys/devices/system/node/node[0-9]*; do
+	cpus=$(cd $n && ls -d cpu[0-9]* 2>/dev/null | sed 's/^cpu//' | sort -n | tr '\n' ' ' | sed 's/ $//')
+	echo "GUSSLAB-NODE: ${n##*/}: cpus ${cpus:-none} (cpulist $(cat $n/cpulist))," \
+		"$(awk '/MemTotal/ { print int($4 / 1024) }' $n/meminfo) MiB"
+done
 . /mode.sh
 echo "GUSSLAB-DONE"
 reboot -f
@@ -201,7 +263,7 @@ bench)
 	must rmmod gusslab
 	EOF
 	;;
-stress) : >"$root/mode.sh" ;;
+stress|torture) : >"$root/mode.sh" ;;
 *) fail "unknown mode $mode" ;;
 esac
 # gusslab_stress.ko, loaded alone or after the KUnit run; it prints its
@@ -218,6 +280,80 @@ if [ -n "$stress" ]; then
 	must rmmod gusslab
 	EOF
 fi
+# The kmemleak check: gusslab_kmemleak.ko's objects hold the only pointers
+# to its kmalloc'd buffers.  kmemleak reports nothing younger than 5 s, and
+# nothing whose contents changed since the scan before: two scans.  What
+# the kernel's own boot leaves reported is cleared first, before any
+# gusslab code has run; everything reported later counts: the KUnit and
+# stress runs' leaks as well as the buffers.
+if [ $kmemleak = 1 ]; then
+	cat >"$root/kmemleak.sh" <<-'EOF'
+	kml=/sys/kernel/debug/kmemleak
+	kml_scan() {
+		sh -c "echo scan > $kml && echo scan > $kml" 2>/dev/null && return
+		echo "GUSSLAB-KMEMLEAK: kmemleak does not scan (is kmemleak=on?)"
+		return 1
+	}
+	# One line per allocation site: the first frame past the allocator.
+	kml_sites() {
+		awk '/^unreferenced object/ { if (site != "") n[site]++; site = "?"; bt = 0 }
+		     /backtrace:/ { bt = 1; next }
+		     bt && site == "?" && $2 !~ /^_*(kmalloc|kmem_cache_alloc|kzalloc|kvmalloc|kvzalloc|krealloc|kmemdup|kstrdup|slab_|kmemleak|kasan)/ {
+			site = $2; sub(/\+.*/, "", site); if ($3 != "") site = site " " $3 }
+		     END { if (site != "") n[site]++
+			   for (s in n) print "GUSSLAB-KMEMLEAK:     " n[s] " from " s }' $kml
+	}
+	EOF
+	# Before anything else in the guest: the boot's reports, cleared.
+	cat >"$root/mode.sh.new" <<-'EOF'
+	. /kmemleak.sh
+	up=$(cut -d. -f1 /proc/uptime)
+	[ "$up" -lt 6 ] && sleep $((6 - up))
+	if kml_scan; then
+		echo "GUSSLAB-KMEMLEAK: boot: $(grep -c '^unreferenced object' $kml) unreferenced object(s) before gusslab ran; cleared"
+		kml_sites
+		echo clear > $kml
+	fi
+	EOF
+	cat "$root/mode.sh" >>"$root/mode.sh.new"
+	mv "$root/mode.sh.new" "$root/mode.sh"
+	cat >>"$root/mode.sh" <<-'EOF'
+	echo "GUSSLAB-KMEMLEAK: insmod gusslab_kmemleak.ko"
+	must insmod gusslab.ko
+	must insmod gusslab_kmemleak.ko
+	sleep 6
+	if kml_scan; then
+		echo "GUSSLAB-KMEMLEAK: $(grep -c '^unreferenced object' $kml) unreferenced object(s)"
+		kml_sites
+		head -n 16 $kml
+	fi
+	must rmmod gusslab_kmemleak
+	must rmmod gusslab
+	EOF
+fi
+# rcutorture: one type after the other, each loaded, left to run, unloaded
+# (its cleanup prints "End of test: SUCCESS" or "FAILURE").  CPU hotplug
+# every second (onoff_interval is in jiffies).
+if [ -n "$torture" ]; then
+	hz=$(sed -n 's/^CONFIG_HZ=//p' "$kdir/.config")
+	targs="onoff_interval=$hz onoff_holdoff=3 n_barrier_cbs=4 stat_interval=15 $torture_args"
+	cat >>"$root/mode.sh" <<-EOF
+	must insmod gusslab.ko
+	must insmod torture.ko
+	for t in $torture_types; do
+		echo "GUSSLAB-TORTURE: \$t: insmod gus_rcutorture.ko torture_type=\$t $targs; sleep $torture"
+		if insmod gus_rcutorture.ko torture_type=\$t $targs; then
+			sleep $torture
+			must rmmod gus_rcutorture
+		else
+			echo "GUSSLAB-FAIL: insmod gus_rcutorture.ko torture_type=\$t (exit \$?)"
+		fi
+	done
+	echo "GUSSLAB-TORTURE: end"
+	must rmmod torture
+	must rmmod gusslab
+	EOF
+fi
 (cd "$root" && find . | cpio -o -H newc --quiet) >"$work/initramfs.cpio"
 
 # --- boot ----------------------------------------------------------------
@@ -231,7 +367,7 @@ echo "run.sh: booting $tag, mode $mode, $smp vCPUs (console: $log)"
 # code has run (Documentation/testing.rst).
 boot() {
 	: >"$log"
-	timeout "$timeout" qemu-system-x86_64 -accel tcg,thread=multi -cpu max \
+	timeout "$timeout" qemu-system-x86_64 -accel tcg,thread=multi -cpu "$cpu" \
 		-smp "$smp" -m "$mem" -nodefaults -display none -no-reboot \
 		-serial "file:$log" -kernel "$bzimage" -initrd "$work/initramfs.cpio" \
 		-append "console=ttyS0 panic=-1 oops=panic rcupdate.rcu_cpu_stall_timeout=60 $append" \
@@ -275,12 +411,15 @@ fi
 case $mode in
 demo|bench) sed -n '/GUSSLAB-START/,/GUSSLAB-DONE/p' "$log" | tr -d '\r' ;;
 esac
+tr -d '\r' <"$log" | sed -n 's/^\[[ 0-9.]*\] //; /^GUSSLAB-NODE: /p'
 ktap_args=()
 [ "$mode" = kunit ] && ktap_args+=(--expect-kunit)
 if [ -n "$stress" ]; then
 	ktap_args+=(--expect-stress)
 	tr -d '\r' <"$log" | sed -n 's/^\[[ 0-9.]*\] //; /^gusslab_stress: /p'
 fi
+[ $kmemleak = 1 ] && ktap_args+=(--expect-kmemleak)
+[ -n "$torture" ] && ktap_args+=(--expect-torture "$torture_types")
 if [ "$mode" = kunit ]; then
 	python3 "$here/ktap.py" "$log" "$tree" "${ktap_args[@]}"
 else
