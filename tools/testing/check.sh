@@ -9,7 +9,8 @@
 #                                  60 s each); 6.1 with kmemleak, 6.12 on two
 #                                  NUMA nodes, 7.3 with init_on_alloc and
 #                                  init_on_free; kcsan KUnit on 7.3 with a
-#                                  60 s stress run on 8 vCPUs; distro check
+#                                  60 s stress run on 8 vCPUs in which every
+#                                  magazine allocation fails; distro check
 #
 # Prints one line per run and a last line "N passed, N failed" summing
 # them; exits non-zero if any run failed.
@@ -31,7 +32,7 @@ quick) runs=("6.1 debug kunit stress=10") ;;
 all) runs=("6.1 debug kunit stress=60 kmemleak torture=60"
 	   "6.12 debug kunit stress=60 stress_args=debug=0x3c torture=60 append=numa=fake=2 cpu=max,vendor=GenuineIntel"
 	   "7.3 debug kunit stress=60 torture=60 append=init_on_alloc=1 append=init_on_free=1"
-	   "7.3 kcsan kunit stress=60 smp=8"
+	   "7.3 kcsan kunit stress=60 smp=8 stress_args=fail_mags=100"
 	   "6.1 debug distro") ;;
 *) echo "usage: $0 quick|all" >&2; exit 2 ;;
 esac
