@@ -8,8 +8,10 @@
  *   per-CPU magazines   alloc (objects ready to hand out) and free (objects
  *                       freed here); the fast paths push or pop one of
  *                       them under the CPU's local lock, nothing shared
- *   transfer ring       full magazines between CPUs, lock-free FIFO
- *   overflow list       SMR magazines the ring had no room for
+ *   transfer ring       full magazines between the CPUs of a node,
+ *                       lock-free FIFO, one per node so that a refill
+ *                       gets objects freed on its own node
+ *   overflow list       SMR magazines the ring had no room for (per node)
  *   depot               slabs on per-node lists (slab/slab.c)
  *   page allocator
  *
@@ -46,7 +48,7 @@
  * Lock order, outermost first:
  *   1. gus_caches_lock (mutex): the cache list, create, destroy, shrinker
  *   2. gus_cpu.lock (local_lock, interrupts off): a CPU's magazines
- *   3. gus_cache.overflow_lock
+ *   3. gus_node.overflow_lock
  *   4. gus_node.lock (slab/slab.c)
  * The rings are lock-free and are used under any of these.  Page
  * allocation happens with none held: the slow path drops the local lock,
@@ -161,16 +163,17 @@ static bool gus_mag_reached(void *item, void *arg)
 	return gus_stamp_reached(arg, READ_ONCE(m->stamp));
 }
 
-/* Queue a full magazine; SMR magazines are stamped first. */
-static void gus_queue_full(struct gus_cache *c, struct gus_mag *m)
+/* Queue a full magazine on @node's ring; SMR magazines are stamped first. */
+static void gus_queue_full(struct gus_cache *c, struct gus_mag *m, int node)
 {
+	struct gus_node *gn = c->nodes[node];
 	unsigned long flags;
 
 	if (gus_cache_is_smr(c))
 		m->stamp = gus_advance(c->domain);
 	trace_gus_mag_to_ring(c->name, m->count, m->stamp);
 	this_cpu_add(c->cpu->queued, m->count);	/* before m is another CPU's */
-	if (!gus_ring_push(c->full, m)) {
+	if (!gus_ring_push(gn->ring, m)) {
 		gus_cache_count(c, GUS_RING_PUSH);
 		return;
 	}
@@ -181,27 +184,27 @@ static void gus_queue_full(struct gus_cache *c, struct gus_mag *m)
 		gus_mag_put_empty(c, m);
 		return;
 	}
-	spin_lock_irqsave(&c->overflow_lock, flags);
-	list_add_tail(&m->node, &c->overflow);
-	spin_unlock_irqrestore(&c->overflow_lock, flags);
+	spin_lock_irqsave(&gn->overflow_lock, flags);
+	list_add_tail(&m->node, &gn->overflow);
+	spin_unlock_irqrestore(&gn->overflow_lock, flags);
 }
 
-/* The oldest overflow magazine, if its stamp is reached. */
-static struct gus_mag *gus_overflow_take(struct gus_cache *c,
+/* The oldest overflow magazine of @gn, if its stamp is reached. */
+static struct gus_mag *gus_overflow_take(struct gus_cache *c, struct gus_node *gn,
 					 struct gus_stamp_check *sc)
 {
 	struct gus_mag *m;
 	unsigned long flags;
 
-	if (list_empty_careful(&c->overflow))
+	if (list_empty_careful(&gn->overflow))
 		return NULL;
-	spin_lock_irqsave(&c->overflow_lock, flags);
-	m = list_first_entry_or_null(&c->overflow, struct gus_mag, node);
+	spin_lock_irqsave(&gn->overflow_lock, flags);
+	m = list_first_entry_or_null(&gn->overflow, struct gus_mag, node);
 	if (m && gus_stamp_reached(sc, m->stamp))
 		list_del_init(&m->node);
 	else
 		m = NULL;
-	spin_unlock_irqrestore(&c->overflow_lock, flags);
+	spin_unlock_irqrestore(&gn->overflow_lock, flags);
 	if (m)
 		this_cpu_sub(c->cpu->queued, m->count);
 	return m;
@@ -211,7 +214,7 @@ static struct gus_mag *gus_overflow_take(struct gus_cache *c,
  * Pop the ring's head magazine if its objects may be reused (SMR: stamp
  * reached).  Return: 0, -EAGAIN (empty) or -EBUSY (stamp not reached).
  */
-static int gus_pop_full(struct gus_cache *c, struct gus_mag **mp,
+static int gus_pop_full(struct gus_cache *c, struct gus_node *gn, struct gus_mag **mp,
 			struct gus_stamp_check *sc)
 {
 	bool smr = gus_cache_is_smr(c);
@@ -220,7 +223,7 @@ static int gus_pop_full(struct gus_cache *c, struct gus_mag **mp,
 
 	/* The head magazine's stamp may be read as it is freed: see magazine.c. */
 	rcu_read_lock();
-	err = gus_ring_pop_if(c->full, &m, smr ? gus_mag_reached : NULL, sc);
+	err = gus_ring_pop_if(gn->ring, &m, smr ? gus_mag_reached : NULL, sc);
 	rcu_read_unlock();
 	if (err)
 		return err;
@@ -229,19 +232,20 @@ static int gus_pop_full(struct gus_cache *c, struct gus_mag **mp,
 	return 0;
 }
 
-/* A full magazine whose objects may be reused now, or NULL. */
-static struct gus_mag *gus_take_full(struct gus_cache *c, struct gus_stamp_check *sc)
+/* A full magazine of @gn whose objects may be reused now, or NULL. */
+static struct gus_mag *gus_take_full(struct gus_cache *c, struct gus_node *gn,
+				     struct gus_stamp_check *sc)
 {
 	struct gus_mag *m;
 	int err;
 
-	err = gus_pop_full(c, &m, sc);
+	err = gus_pop_full(c, gn, &m, sc);
 	if (!err) {
 		gus_cache_count(c, GUS_RING_POP);
 		trace_gus_ring_to_mag(c->name, m->count, m->stamp);
 	} else {
 		gus_cache_count(c, err == -EBUSY ? GUS_SMR_NOT_READY : GUS_RING_EMPTY);
-		m = gus_cache_is_smr(c) ? gus_overflow_take(c, sc) : NULL;
+		m = gus_cache_is_smr(c) ? gus_overflow_take(c, gn, sc) : NULL;
 	}
 	if (m && gus_cache_is_smr(c))
 		gus_objs_reached(c, m->objs, m->count);	/* no reader sees them now */
@@ -257,14 +261,15 @@ static struct gus_mag *gus_take_full(struct gus_cache *c, struct gus_stamp_check
  * magazines that give young stamps time to be reached before they reach
  * the head.
  */
-static void gus_trim_queue(struct gus_cache *c, struct gus_stamp_check *sc)
+static void gus_trim_queue(struct gus_cache *c, struct gus_node *gn,
+			   struct gus_stamp_check *sc)
 {
 	struct gus_mag *m;
 
-	if (gus_ring_count(c->full) <= GUS_QUEUE_KEEP && list_empty_careful(&c->overflow))
+	if (gus_ring_count(gn->ring) <= GUS_QUEUE_KEEP && list_empty_careful(&gn->overflow))
 		return;
-	if (gus_pop_full(c, &m, sc)) {
-		m = gus_overflow_take(c, sc);
+	if (gus_pop_full(c, gn, &m, sc)) {
+		m = gus_overflow_take(c, gn, sc);
 		if (!m)
 			return;
 	}
@@ -294,12 +299,12 @@ static bool gus_refill(struct gus_cache *c, struct gus_cpu *pc)
 		gus_cache_count(c, GUS_MAG_SWAP);
 		return true;
 	}
-	m = gus_take_full(c, &sc);
+	m = gus_take_full(c, c->nodes[node], &sc);
 	if (m) {
 		gus_mag_put_empty(c, pc->alloc);
 		pc->alloc = m;
 		if (gus_cache_is_smr(c))
-			gus_trim_queue(c, &sc);
+			gus_trim_queue(c, c->nodes[node], &sc);
 		return true;
 	}
 	if (gus_cache_is_smr(c))
@@ -472,7 +477,7 @@ static bool gus_free_slow(struct gus_cache *c, struct gus_cpu *pc, void *obj)
 	}
 	empty = gus_mag_get_empty(c);
 	if (empty) {
-		gus_queue_full(c, pc->free);
+		gus_queue_full(c, pc->free, numa_mem_id());
 		pc->free = empty;
 		return true;
 	}
@@ -487,10 +492,15 @@ static bool gus_free_slow(struct gus_cache *c, struct gus_cpu *pc, void *obj)
 	return false;
 }
 
-/* What every free the cache accepts does, before the magazines. */
+/*
+ * What every free the cache accepts does, before the magazines.  kmemleak
+ * hears only of objects of @c: without check_frees a foreign pointer gets
+ * this far, and is reported when its magazine drains.
+ */
 static __always_inline void gus_free_hooks(struct gus_cache *c, void *obj)
 {
-	kmemleak_free(obj);
+	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) && gus_obj_to_slab(c, obj))
+		kmemleak_free(obj);
 	if (gus_wipe_on_free(c) && !gus_cache_is_smr(c))
 		memset(obj, 0, c->object_size);
 }
@@ -664,11 +674,11 @@ EXPORT_SYMBOL_GPL(gus_cache_free_bulk);
 /* ---- shrinking, hotplug, teardown ----------------------------------- */
 
 /*
- * Empty @cpu's magazines into the queue and the depot.  The caller keeps
- * everyone else off them: the local lock for this CPU, or @cpu is dead,
- * or the cache is being destroyed.
+ * Empty a CPU's magazines into the queue of its @node and the depot.  The
+ * caller keeps everyone else off them: the local lock for this CPU, or
+ * the CPU is dead, or the cache is being destroyed.
  */
-static void gus_flush_mags(struct gus_cache *c, struct gus_cpu *pc, gfp_t gfp)
+static void gus_flush_mags(struct gus_cache *c, struct gus_cpu *pc, int node, gfp_t gfp)
 {
 	struct gus_mag *empty;
 
@@ -683,7 +693,7 @@ static void gus_flush_mags(struct gus_cache *c, struct gus_cpu *pc, gfp_t gfp)
 	if (!empty)
 		empty = gus_mag_get_empty(c);
 	if (empty) {
-		gus_queue_full(c, pc->free);
+		gus_queue_full(c, pc->free, node);
 		pc->free = empty;
 	}
 }
@@ -695,7 +705,7 @@ static long gus_flush_local(void *arg)
 	unsigned long flags;
 
 	local_lock_irqsave(&c->cpu->lock, flags);
-	gus_flush_mags(c, this_cpu_ptr(c->cpu), GFP_ATOMIC | __GFP_NOWARN);
+	gus_flush_mags(c, this_cpu_ptr(c->cpu), numa_mem_id(), GFP_ATOMIC | __GFP_NOWARN);
 	local_unlock_irqrestore(&c->cpu->lock, flags);
 	return 0;
 }
@@ -713,24 +723,27 @@ unsigned long gus_cache_reclaim(struct gus_cache *c, bool wait)
 	struct gus_stamp_check sc = { .d = c->domain };
 	bool smr = gus_cache_is_smr(c);
 	unsigned long n = 0;
+	struct gus_node *gn;
 	struct gus_mag *m;
 	int node;
 
 	if (smr && wait)
 		gus_synchronize(c->domain);	/* every stamp so far is reached */
-	while (!gus_pop_full(c, &m, &sc)) {
-		gus_mag_drain(c, m);
-		gus_mag_put_empty(c, m);
-		n++;
-	}
-	while (smr && (m = gus_overflow_take(c, &sc))) {
-		gus_mag_drain(c, m);
-		gus_mag_put_empty(c, m);
-		n++;
-	}
-	for_each_node(node)
+	for_each_node(node) {
+		gn = c->nodes[node];
+		while (!gus_pop_full(c, gn, &m, &sc)) {
+			gus_mag_drain(c, m);
+			gus_mag_put_empty(c, m);
+			n++;
+		}
+		while (smr && (m = gus_overflow_take(c, gn, &sc))) {
+			gus_mag_drain(c, m);
+			gus_mag_put_empty(c, m);
+			n++;
+		}
 		if (smr)
 			gus_depot_collect(c, node, true);
+	}
 	return n;
 }
 
@@ -764,7 +777,7 @@ static int gus_cpu_dead(unsigned int cpu, struct hlist_node *node)
 {
 	struct gus_cache *c = hlist_entry(node, struct gus_cache, cpuhp);
 
-	gus_flush_mags(c, per_cpu_ptr(c->cpu, cpu), GFP_KERNEL);
+	gus_flush_mags(c, per_cpu_ptr(c->cpu, cpu), cpu_to_mem(cpu), GFP_KERNEL);
 	return 0;
 }
 
@@ -875,8 +888,8 @@ static struct gus_cache *gus_cache_find_locked(const char *name)
 static void gus_cache_free_parts(struct gus_cache *c)
 {
 	struct gus_cpu *pc;
+	int cpu, node;
 	void *m;
-	int cpu;
 
 	if (c->cpu) {
 		for_each_possible_cpu(cpu) {
@@ -885,11 +898,15 @@ static void gus_cache_free_parts(struct gus_cache *c)
 			kfree(pc->free);
 		}
 	}
-	while (c->full && !gus_ring_pop(c->full, &m))
-		kfree(m);
+	for_each_node(node) {
+		if (!c->nodes || !c->nodes[node] || !c->nodes[node]->ring)
+			continue;
+		while (!gus_ring_pop(c->nodes[node]->ring, &m))
+			kfree(m);
+		gus_ring_destroy(c->nodes[node]->ring);
+	}
 	while (c->empty && !gus_ring_pop(c->empty, &m))
 		kfree(m);
-	gus_ring_destroy(c->full);
 	gus_ring_destroy(c->empty);
 	gus_depot_exit(c);
 	kfree(c->random_seq);
@@ -903,8 +920,9 @@ static void gus_cache_free_parts(struct gus_cache *c)
 static int gus_cache_init_parts(struct gus_cache *c)
 {
 	unsigned int cap = roundup_pow_of_two(max(4 * num_possible_cpus(), 16U));
+	struct gus_node *gn;
 	struct gus_cpu *pc;
-	int cpu;
+	int cpu, node;
 
 	c->cpu = alloc_percpu(struct gus_cpu);
 	if (!c->cpu)
@@ -917,18 +935,25 @@ static int gus_cache_init_parts(struct gus_cache *c)
 		if (!pc->alloc || !pc->free)
 			return -ENOMEM;
 	}
-	c->full = gus_ring_create(cap, GFP_KERNEL);
 	c->empty = gus_ring_create(cap, GFP_KERNEL);
-	if (!c->full || !c->empty)
+	if (!c->empty)
 		return -ENOMEM;
 	if (gus_cache_is_smr(c)) {
 		c->domain = gus_domain_create(c->name, 0);
 		if (!c->domain)
 			return -EINVAL;
 	}
-	if (gus_cache_random_seq(c))
+	if (gus_cache_random_seq(c) || gus_depot_init(c))
 		return -ENOMEM;
-	return gus_depot_init(c);
+	for_each_node(node) {
+		gn = c->nodes[node];
+		spin_lock_init(&gn->overflow_lock);
+		INIT_LIST_HEAD(&gn->overflow);
+		gn->ring = gus_ring_create(cap, GFP_KERNEL);
+		if (!gn->ring)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 /**
@@ -967,8 +992,6 @@ struct gus_cache *gus_cache_create(const char *name, unsigned int size,
 	c->align = max_t(unsigned int, align, sizeof(void *));
 	if (flags & GUS_CACHE_HWCACHE_ALIGN)
 		c->align = max_t(unsigned int, c->align, cache_line_size());
-	spin_lock_init(&c->overflow_lock);
-	INIT_LIST_HEAD(&c->overflow);
 	gus_cache_geometry(c);
 	if (c->flags & GUS_CACHE_DEBUG)
 		static_branch_inc(&gus_debug_key);	/* dec: gus_cache_free_parts() */
@@ -1022,7 +1045,7 @@ void gus_cache_destroy(struct gus_cache *c)
 	mutex_unlock(&gus_caches_lock);
 
 	for_each_possible_cpu(cpu)
-		gus_flush_mags(c, per_cpu_ptr(c->cpu, cpu), GFP_KERNEL);
+		gus_flush_mags(c, per_cpu_ptr(c->cpu, cpu), cpu_to_mem(cpu), GFP_KERNEL);
 	gus_cache_reclaim(c, true);
 	quarantined = atomic_long_read(&c->quarantined);
 	live = gus_depot_live(c) - quarantined;

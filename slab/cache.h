@@ -53,8 +53,14 @@ struct gus_slab {
 	unsigned long free[];		/* then, SMR caches: pending[] */
 };
 
-/* Per-node slab lists. */
+/*
+ * Per node: the slab lists, and the queue of full magazines freed on the
+ * node's CPUs (the transfer ring, and SMR magazines it had no room for).
+ */
 struct gus_node {
+	struct gus_ring *ring;		/* full magazines, FIFO */
+	spinlock_t overflow_lock;	/* protects overflow */
+	struct list_head overflow;	/* SMR magazines the ring had no room for */
 	spinlock_t lock;		/* protects the lists and counts */
 	struct list_head partial, full, empty;
 	struct list_head deferred;	/* SMR: slabs with pending objects */
@@ -118,10 +124,7 @@ struct gus_cache {
 	atomic_long_t reports;		/* misuse and damage reported */
 	atomic_long_t quarantined;	/* damaged objects put aside */
 	struct gus_domain *domain;	/* SMR caches only */
-	struct gus_ring *full;		/* full magazines, FIFO */
 	struct gus_ring *empty;		/* spare empty magazines */
-	spinlock_t overflow_lock;	/* protects overflow */
-	struct list_head overflow;	/* SMR magazines the ring had no room for */
 	struct gus_node **nodes;	/* [nr_node_ids] */
 	struct hlist_node cpuhp;	/* on the CPU-dead state */
 	struct list_head list;		/* on gus_caches (RCU for debug reports) */

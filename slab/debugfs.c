@@ -97,6 +97,17 @@ void gus_cache_usage(struct gus_cache *c, struct gus_cache_usage *u)
 
 GUS_EXPORT_INTERNAL(gus_cache_usage);
 
+/* Full magazines in the rings of every node. */
+static unsigned int gus_cache_ring_mags(struct gus_cache *c)
+{
+	unsigned int n = 0;
+	int node;
+
+	for_each_node(node)
+		n += gus_ring_count(c->nodes[node]->ring);
+	return n;
+}
+
 static int gus_caches_show(struct seq_file *m, void *unused)
 {
 	struct gus_cache_usage u;
@@ -109,7 +120,7 @@ static int gus_caches_show(struct seq_file *m, void *unused)
 		seq_printf(m, "%-17s %13lu %10lu %9u %12u %14u %14lu %11lu %10lu %13lu %11u %s\n",
 			   c->name, u.active, u.objects, c->size, c->objects,
 			   1U << c->order, u.active_slabs, u.slabs, u.in_cpus,
-			   u.queued, gus_ring_count(c->full),
+			   u.queued, gus_cache_ring_mags(c),
 			   c->domain ? c->name : "-");
 	}
 	mutex_unlock(&gus_caches_lock);
@@ -290,28 +301,34 @@ static bool gus_peek_stamp(void *item, void *stamp)
 static int gus_cache_ring_show(struct seq_file *m, void *unused)
 {
 	struct gus_cache *c = m->private;
+	struct gus_ring *r;
 	unsigned long stamp;
 	void *unused_item;
-	int err;
+	int err, node;
 
-	seq_printf(m, "magazines %u\ncapacity %u\nhead %u\ntail %u\nspare_magazines %u\n",
-		   gus_ring_count(c->full), gus_ring_capacity(c->full),
-		   atomic_read(&c->full->head), atomic_read(&c->full->tail),
-		   gus_ring_count(c->empty));
-	if (!c->domain)
-		return 0;
-	/* The head magazine may be popped and freed meanwhile: magazine.c. */
-	rcu_read_lock();
-	err = gus_ring_pop_if(c->full, &unused_item, gus_peek_stamp, &stamp);
-	rcu_read_unlock();
-	if (err == -EBUSY)
-		seq_printf(m, "head_stamp %lu\nhead_reusable %s\n", stamp,
-			   gus_poll(c->domain, stamp) ? "yes" : "no");
-	else
-		seq_puts(m, "head_stamp -\nhead_reusable -\n");
-	seq_printf(m, "overflow %s\nwr_seq %lu\nrd_seq %lu\n",
-		   list_empty_careful(&c->overflow) ? "empty" : "used",
-		   gus_current(c->domain), atomic_long_read(&c->domain->rd_seq));
+	seq_printf(m, "spare_magazines %u\n", gus_ring_count(c->empty));
+	for_each_node(node) {
+		r = c->nodes[node]->ring;
+		seq_printf(m, "node %d\nmagazines %u\ncapacity %u\nhead %u\ntail %u\n", node,
+			   gus_ring_count(r), gus_ring_capacity(r),
+			   atomic_read(&r->head), atomic_read(&r->tail));
+		if (!c->domain)
+			continue;
+		/* The head magazine may be popped and freed meanwhile: magazine.c. */
+		rcu_read_lock();
+		err = gus_ring_pop_if(r, &unused_item, gus_peek_stamp, &stamp);
+		rcu_read_unlock();
+		if (err == -EBUSY)
+			seq_printf(m, "head_stamp %lu\nhead_reusable %s\n", stamp,
+				   gus_poll(c->domain, stamp) ? "yes" : "no");
+		else
+			seq_puts(m, "head_stamp -\nhead_reusable -\n");
+		seq_printf(m, "overflow %s\n",
+			   list_empty_careful(&c->nodes[node]->overflow) ? "empty" : "used");
+	}
+	if (c->domain)
+		seq_printf(m, "wr_seq %lu\nrd_seq %lu\n", gus_current(c->domain),
+			   atomic_long_read(&c->domain->rd_seq));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(gus_cache_ring);

@@ -346,8 +346,10 @@ unsigned int gus_depot_add(struct gus_cache *c, struct gus_slab *s, struct gus_m
 	gn->nr_slabs++;
 	gn->nr_empty++;
 	gn->nr_free += c->objects;
-	if (m && !m->count)
-		got = m->count = gus_slab_take(c, gn, s, m->objs, m->size);
+	if (m && !m->count) {
+		got = gus_slab_take(c, gn, s, m->objs, m->size);
+		m->count = got;
+	}
 	spin_unlock_irqrestore(&gn->lock, flags);
 	return got;
 }

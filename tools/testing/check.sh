@@ -6,7 +6,8 @@
 #   tools/testing/check.sh all     lint + debug KUnit on 6.1, 6.12 and 7.3,
 #                                  each followed by a 60 s stress run and
 #                                  rcutorture (gus, gus-deferred, gus-lazy,
-#                                  60 s each); 6.1 with kmemleak, 6.12 on two
+#                                  60 s each); a 30 s stress run on 6.1 under
+#                                  kmemleak, then its check; 6.12 on two
 #                                  NUMA nodes, 7.3 with init_on_alloc and
 #                                  init_on_free; kcsan KUnit on 7.3 with a
 #                                  60 s stress run on 8 vCPUs in which every
@@ -29,7 +30,10 @@ case $what in
 quick) runs=("6.1 debug kunit stress=10") ;;
 # On 6.12 the stress's caches are debug caches (F, Z, P, U: 0x3c), and the
 # guest has two NUMA nodes with two CPUs each (run.sh on --cpu).
-all) runs=("6.1 debug kunit stress=60 kmemleak torture=60"
+# kmemleak slows every allocation down: its boot runs only the stress
+# module and then the kmemleak check, not the KUnit suites.
+all) runs=("6.1 debug kunit stress=60 torture=60"
+	   "6.1 debug stress stress=30 kmemleak"
 	   "6.12 debug kunit stress=60 stress_args=debug=0x3c torture=60 append=numa=fake=2 cpu=max,vendor=GenuineIntel"
 	   "7.3 debug kunit stress=60 torture=60 append=init_on_alloc=1 append=init_on_free=1"
 	   "7.3 kcsan kunit stress=60 smp=8 stress_args=fail_mags=100"

@@ -104,7 +104,10 @@ case $torture in
    [ $timeout_set = 1 ] || timeout=$((timeout + ntypes * (torture + 30))) ;;
 esac
 if [ $kmemleak = 1 ]; then
-	[ "$mode" = kunit ] || fail "--kmemleak goes with --mode kunit"
+	case $mode in
+	kunit|stress) ;;
+	*) fail "--kmemleak goes with --mode kunit or stress" ;;
+	esac
 	[ "$flavour" = debug ] || fail "--kmemleak needs the debug flavour (DEBUG_KMEMLEAK)"
 	append="kmemleak=on $append"
 	[ $timeout_set = 1 ] || timeout=$((timeout + 120))
