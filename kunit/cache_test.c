@@ -923,8 +923,14 @@ static void cache_smp_remote_free_churn(struct kunit *test)
 		   atomic_long_read(&ch->allocs), atomic_long_read(&ch->frees),
 		   gus_cache_event_sum(ch->c, GUS_RING_POP), atomic_long_read(&ch->bad));
 	KUNIT_EXPECT_GE(test, atomic_long_read(&ch->allocs), CHURN_MIN_OPS);
-	/* Remote frees reached the allocating CPUs through the ring. */
-	KUNIT_EXPECT_GT(test, gus_cache_event_sum(ch->c, GUS_RING_POP), 0UL);
+	/*
+	 * On one node, remote frees reached the allocating CPUs through the
+	 * ring.  On several, magazines stay on the node whose CPU freed them
+	 * and a ring serves only that node's CPUs, so whether any CPU had to
+	 * pop one is up to the schedule (none did in a numa=fake=2 run).
+	 */
+	if (num_online_nodes() == 1)
+		KUNIT_EXPECT_GT(test, gus_cache_event_sum(ch->c, GUS_RING_POP), 0UL);
 	churn_check_and_destroy(test, ch);
 }
 
