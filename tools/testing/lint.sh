@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Style and static checks: checkpatch.pl --strict on every .c/.h of the
-# project, and a sparse (C=2) build against the Linux 6.1 debug kernel.
-# Last line: "N passed, N failed" (one per file checked, plus sparse).
+# project, a sparse (C=2) build against the Linux 6.1 debug kernel, and a
+# client built as if for PREEMPT_RT, which gusslab.h must refuse.
+# Last line: "N passed, N failed" (one per file checked, plus sparse, plus
+# the refusal).
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -42,6 +44,20 @@ else
 	grep -E 'warning:|error:' "$work.log" | sed 's/^/    /'
 	failed=$((failed + 1))
 fi
-echo "lint: checkpatch on every .c/.h, sparse on the module"
+# gusslab.h refuses PREEMPT_RT (gus/gus.c, "What is not supported"): a
+# client built with CONFIG_PREEMPT_RT must fail with that message.
+probe=$work-rt
+mkdir -p "$probe"
+printf '#include <gusslab.h>\n#include <linux/module.h>\nMODULE_LICENSE("GPL");\n' >"$probe/probe.c"
+printf 'ccflags-y += -I%s/include\nobj-m += probe.o\n' "$repo" >"$probe/Kbuild"
+if ! make -C "$kdir" M="$probe" KCFLAGS=-DCONFIG_PREEMPT_RT modules >"$probe.log" 2>&1 &&
+   grep -q 'gusslab does not support PREEMPT_RT' "$probe.log"; then
+	passed=$((passed + 1))
+else
+	echo "PREEMPT_RT: a client built with CONFIG_PREEMPT_RT was not refused:"
+	tail -n 5 "$probe.log" | sed 's/^/    /'
+	failed=$((failed + 1))
+fi
+echo "lint: checkpatch on every .c/.h, sparse on the module, the PREEMPT_RT refusal"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
