@@ -376,8 +376,8 @@ static void gus_slab_put(struct gus_cache *c, struct gus_node *gn,
 /**
  * gus_depot_put() - give objects back to their slabs.
  * @c: the cache.
- * @objs: the objects; entries that are not objects of @c are reported and
- *        set to NULL.
+ * @objs: the objects; every entry is set to NULL (those that are not
+ *        objects of @c are reported).
  * @n: how many.
  *
  * Each node's lock is taken once for all of that node's objects.  An
@@ -408,6 +408,9 @@ void gus_depot_put(struct gus_cache *c, void **objs, unsigned int n)
 			/*
 			 * Again under the lock: the shrinker may have freed
 			 * the slab since (the object was already free in it).
+			 * An object put is forgotten at once: once this lock
+			 * is dropped its slab may go, and a later node's pass
+			 * must not look it up again.
 			 */
 			s = gus_obj_to_slab(c, objs[i]);
 			if (!s) {
@@ -415,6 +418,7 @@ void gus_depot_put(struct gus_cache *c, void **objs, unsigned int n)
 				objs[i] = NULL;
 			} else if (s->node == node) {
 				gus_slab_put(c, gn, s, objs[i]);
+				objs[i] = NULL;
 			}
 		}
 		spin_unlock_irqrestore(&gn->lock, flags);
