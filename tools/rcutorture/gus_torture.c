@@ -251,64 +251,53 @@ static void gus_torture_cleanup(void)
 	gus_torture_domain = NULL;
 }
 
-static struct rcu_torture_ops gus_ops = {
-	.ttype			= INVALID_RCU_FLAVOR,
-	.init			= gus_torture_init_default,
-	.cleanup		= gus_torture_cleanup,
-	.readlock		= gus_torture_read_lock,
-	.read_delay		= rcu_read_delay,
-	.readunlock		= gus_torture_read_unlock,
-	.readlock_held		= gus_torture_read_lock_held,
-	.get_gp_seq		= gus_torture_get_gp_seq,
-	.gp_diff		= gus_torture_gp_diff,
-	.deferred_free		= gus_torture_deferred_free,
-	.sync			= gus_torture_sync,
-	.exp_sync		= gus_torture_sync,
-	.get_gp_state		= gus_torture_get_gp_state,
-	.start_gp_poll		= gus_torture_get_gp_state,
-	.poll_gp_state		= gus_torture_poll_gp_state,
-	.cond_sync		= gus_torture_cond_sync,
+/* Which "completed" hook this kernel's struct rcu_torture_ops has. */
 #ifdef GUS_TORTURE_COMP_STATE
-	.get_comp_state		= gus_torture_get_completed,
+#define GUS_TORTURE_COMPLETED_OPS				\
+	.get_comp_state		= gus_torture_get_completed,	\
 	.same_gp_state		= gus_torture_same_gp_state,
 #elif defined(GUS_TORTURE_GP_COMPLETED)
+#define GUS_TORTURE_COMPLETED_OPS				\
 	.get_gp_completed	= gus_torture_get_completed,
+#else
+#define GUS_TORTURE_COMPLETED_OPS
 #endif
-	.call			= gus_torture_call,
-	.cb_barrier		= gus_torture_cb_barrier,
-	.stats			= gus_torture_stats,
-	.irq_capable		= 1,
+
+/* What the three types share: all but init, the sequence hooks and name. */
+#define GUS_TORTURE_COMMON_OPS					\
+	.ttype			= INVALID_RCU_FLAVOR,		\
+	.cleanup		= gus_torture_cleanup,		\
+	.readlock		= gus_torture_read_lock,	\
+	.read_delay		= rcu_read_delay,		\
+	.readunlock		= gus_torture_read_unlock,	\
+	.readlock_held		= gus_torture_read_lock_held,	\
+	.deferred_free		= gus_torture_deferred_free,	\
+	.sync			= gus_torture_sync,		\
+	.exp_sync		= gus_torture_sync,		\
+	.get_gp_state		= gus_torture_get_gp_state,	\
+	.start_gp_poll		= gus_torture_get_gp_state,	\
+	.poll_gp_state		= gus_torture_poll_gp_state,	\
+	.cond_sync		= gus_torture_cond_sync,	\
+	GUS_TORTURE_COMPLETED_OPS				\
+	.call			= gus_torture_call,		\
+	.cb_barrier		= gus_torture_cb_barrier,	\
+	.stats			= gus_torture_stats,		\
+	.irq_capable		= 1
+
+static struct rcu_torture_ops gus_ops = {
+	GUS_TORTURE_COMMON_OPS,
+	.init			= gus_torture_init_default,
+	.get_gp_seq		= gus_torture_get_gp_seq,
+	.gp_diff		= gus_torture_gp_diff,
 	.name			= "gus"
 };
 
 /* As gus_ops, on a GUS_DEFERRED domain. */
 static struct rcu_torture_ops gus_deferred_ops = {
-	.ttype			= INVALID_RCU_FLAVOR,
+	GUS_TORTURE_COMMON_OPS,
 	.init			= gus_torture_init_deferred,
-	.cleanup		= gus_torture_cleanup,
-	.readlock		= gus_torture_read_lock,
-	.read_delay		= rcu_read_delay,
-	.readunlock		= gus_torture_read_unlock,
-	.readlock_held		= gus_torture_read_lock_held,
 	.get_gp_seq		= gus_torture_get_gp_seq,
 	.gp_diff		= gus_torture_gp_diff,
-	.deferred_free		= gus_torture_deferred_free,
-	.sync			= gus_torture_sync,
-	.exp_sync		= gus_torture_sync,
-	.get_gp_state		= gus_torture_get_gp_state,
-	.start_gp_poll		= gus_torture_get_gp_state,
-	.poll_gp_state		= gus_torture_poll_gp_state,
-	.cond_sync		= gus_torture_cond_sync,
-#ifdef GUS_TORTURE_COMP_STATE
-	.get_comp_state		= gus_torture_get_completed,
-	.same_gp_state		= gus_torture_same_gp_state,
-#elif defined(GUS_TORTURE_GP_COMPLETED)
-	.get_gp_completed	= gus_torture_get_completed,
-#endif
-	.call			= gus_torture_call,
-	.cb_barrier		= gus_torture_cb_barrier,
-	.stats			= gus_torture_stats,
-	.irq_capable		= 1,
 	.name			= "gus-deferred"
 };
 
@@ -317,30 +306,8 @@ static struct rcu_torture_ops gus_deferred_ops = {
  * period numbers for the reader statistics (rcu_no_completed()).
  */
 static struct rcu_torture_ops gus_lazy_ops = {
-	.ttype			= INVALID_RCU_FLAVOR,
+	GUS_TORTURE_COMMON_OPS,
 	.init			= gus_torture_init_lazy,
-	.cleanup		= gus_torture_cleanup,
-	.readlock		= gus_torture_read_lock,
-	.read_delay		= rcu_read_delay,
-	.readunlock		= gus_torture_read_unlock,
-	.readlock_held		= gus_torture_read_lock_held,
 	.get_gp_seq		= rcu_no_completed,
-	.deferred_free		= gus_torture_deferred_free,
-	.sync			= gus_torture_sync,
-	.exp_sync		= gus_torture_sync,
-	.get_gp_state		= gus_torture_get_gp_state,
-	.start_gp_poll		= gus_torture_get_gp_state,
-	.poll_gp_state		= gus_torture_poll_gp_state,
-	.cond_sync		= gus_torture_cond_sync,
-#ifdef GUS_TORTURE_COMP_STATE
-	.get_comp_state		= gus_torture_get_completed,
-	.same_gp_state		= gus_torture_same_gp_state,
-#elif defined(GUS_TORTURE_GP_COMPLETED)
-	.get_gp_completed	= gus_torture_get_completed,
-#endif
-	.call			= gus_torture_call,
-	.cb_barrier		= gus_torture_cb_barrier,
-	.stats			= gus_torture_stats,
-	.irq_capable		= 1,
 	.name			= "gus-lazy"
 };
