@@ -3,9 +3,11 @@
  * debugfs view of GUS domains: /sys/kernel/debug/gusslab/gus/<domain>.
  *
  * One read-only file per domain with its sequences, every CPU's read
- * sequence and the summed per-CPU counters.  Files are added and removed
- * under gus_domains_lock by gus.c; debugfs itself keeps a file's show()
- * from running after gus_debugfs_remove() returns.
+ * sequence, the summed per-CPU counters and the caches that reclaim
+ * through the domain (read under gus_users_lock).  Files are added and
+ * removed under gus_domains_lock by gus.c, which show() therefore never
+ * takes; debugfs itself keeps a file's show() from running after
+ * gus_debugfs_remove() returns.
  */
 #include <linux/seq_file.h>
 
@@ -34,6 +36,7 @@ static const char *const gus_event_names[GUS_NR_EVENTS] = {
 static int gus_domain_show(struct seq_file *m, void *unused)
 {
 	struct gus_domain *d = m->private;
+	struct gus_domain_user *u;
 	enum gus_event e;
 	int cpu;
 
@@ -55,6 +58,12 @@ static int gus_domain_show(struct seq_file *m, void *unused)
 	}
 	for (e = 0; e < GUS_NR_EVENTS; e++)
 		seq_printf(m, "%s %lu\n", gus_event_names[e], gus_event_sum(d, e));
+	seq_puts(m, "caches");
+	mutex_lock(&gus_users_lock);
+	list_for_each_entry(u, &d->users, node)
+		seq_printf(m, " %s", u->name);
+	mutex_unlock(&gus_users_lock);
+	seq_putc(m, '\n');
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(gus_domain);

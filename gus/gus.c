@@ -149,6 +149,7 @@
 
 static DEFINE_MUTEX(gus_domains_lock);	/* protects gus_domains */
 static LIST_HEAD(gus_domains);
+DEFINE_MUTEX(gus_users_lock);		/* protects every domain's users */
 
 static bool start_near_wrap = IS_ENABLED(CONFIG_DEBUG_KERNEL);
 module_param(start_near_wrap, bool, 0444);
@@ -380,6 +381,64 @@ bool gus_in_section(struct gus_domain *d)
 GUS_EXPORT_INTERNAL(gus_in_section);
 
 /**
+ * gus_read_held() - may the caller follow pointers protected by @d?
+ * @d: the domain.
+ *
+ * True inside a section of @d on this CPU (an interrupt that lands in
+ * one counts, since the section protects the whole CPU).  For a GUS_LAZY
+ * domain, whose goals are RCU grace periods, also inside any RCU reader:
+ * rcu_read_lock(), and regions with preemption, softirqs or interrupts
+ * off.  Exact with or without lockdep.
+ *
+ * Context: any context.
+ * Return: true if memory protected by @d cannot be reused under the caller.
+ */
+bool gus_read_held(struct gus_domain *d)
+{
+	if (d->flags & GUS_LAZY)
+		return rcu_read_lock_any_held() ||
+		       (IS_ENABLED(CONFIG_PREEMPT_RCU) && rcu_preempt_depth());
+	/* Sections disable preemption; with it on, none is open for us. */
+	if (IS_ENABLED(CONFIG_PREEMPT_COUNT) && preemptible())
+		return false;
+	return gus_in_section(d);
+}
+EXPORT_SYMBOL_GPL(gus_read_held);
+
+/**
+ * __gus_dereference_report() - report an unprotected gus_dereference().
+ * @d: the domain the load named, or NULL.
+ * @what: what was wrong.
+ *
+ * Called once per call site by the accessors in gusslab.h under
+ * CONFIG_PROVE_RCU; counted as a misuse of @d.  Not for direct use.
+ *
+ * Context: any context.
+ */
+void __gus_dereference_report(struct gus_domain *d, const char *what)
+{
+	if (d) {
+		gus_misuse(d, what);
+		return;
+	}
+	if (!READ_ONCE(gus_quiet_misuse))
+		WARN(1, "gusslab: %s\n", what);
+}
+EXPORT_SYMBOL_GPL(__gus_dereference_report);
+
+/*
+ * Tell lockdep that the caller waits for every section of @d to end: it
+ * then reports a wait inside a section of @d, and a cycle through a lock
+ * held here that some reader takes inside its section.  A sync, not an
+ * acquisition, so a wait with interrupts on does not clash with readers
+ * in interrupt context (who hold the map as recursive readers).
+ */
+static void gus_lock_sync(struct gus_domain *d)
+{
+	lock_map_sync(&d->dep_map);
+}
+
+/**
  * gus_wait() - sleep until a goal is reached.
  * @d: the domain.
  * @goal: a value gus_advance() returned on @d.
@@ -398,9 +457,13 @@ void gus_wait(struct gus_domain *d, unsigned long goal)
 
 	gus_count(d, GUS_EV_WAIT);
 	if (gus_in_section(d)) {
+		/* Lockdep names the section too, unless a test provokes this. */
+		if (!READ_ONCE(gus_quiet_misuse))
+			gus_lock_sync(d);
 		gus_misuse(d, "waiting inside a read section of the domain");
 		return;
 	}
+	gus_lock_sync(d);
 	might_sleep();
 	trace_gus_wait(d->name, goal, atomic_long_read(&d->wr_seq));
 	if (d->flags & GUS_LAZY) {
@@ -500,11 +563,15 @@ struct gus_domain *__gus_domain_create(const char *name, unsigned int flags,
 	d->flags = flags;
 	atomic_long_set(&d->wr_seq, start);
 	atomic_long_set(&d->rd_seq, start);
+	INIT_LIST_HEAD(&d->users);
+	lockdep_register_key(&d->dep_key);	/* a class per domain */
+	lockdep_init_map(&d->dep_map, d->name, &d->dep_key, 0);
 
 	mutex_lock(&gus_domains_lock);
 	if (gus_find_locked(name)) {
 		mutex_unlock(&gus_domains_lock);
 		pr_err("gusslab: GUS domain %s already exists\n", name);
+		lockdep_unregister_key(&d->dep_key);
 		goto fail;
 	}
 	list_add_tail(&d->node, &gus_domains);
@@ -565,18 +632,68 @@ void gus_domain_quiesce(struct gus_domain *d)
 GUS_EXPORT_INTERNAL(gus_domain_quiesce);
 
 /**
+ * gus_domain_attach() - record that @u reclaims through @d.
+ * @d: the domain.
+ * @u: the user (a cache), not yet attached anywhere.
+ *
+ * Context: process context; may sleep.
+ */
+void gus_domain_attach(struct gus_domain *d, struct gus_domain_user *u)
+{
+	mutex_lock(&gus_users_lock);
+	list_add_tail(&u->node, &d->users);
+	mutex_unlock(&gus_users_lock);
+}
+
+GUS_EXPORT_INTERNAL(gus_domain_attach);
+
+/**
+ * gus_domain_detach() - undo gus_domain_attach().
+ * @d: the domain.
+ * @u: a user attached to @d.
+ *
+ * Context: process context; may sleep.
+ */
+void gus_domain_detach(struct gus_domain *d, struct gus_domain_user *u)
+{
+	mutex_lock(&gus_users_lock);
+	list_del_init(&u->node);
+	mutex_unlock(&gus_users_lock);
+}
+
+GUS_EXPORT_INTERNAL(gus_domain_detach);
+
+/* Does a cache still reclaim through @d?  Names the first if so. */
+static bool gus_domain_in_use(struct gus_domain *d)
+{
+	struct gus_domain_user *u;
+
+	mutex_lock(&gus_users_lock);
+	u = list_first_entry_or_null(&d->users, struct gus_domain_user, node);
+	if (u)
+		pr_err("gusslab: GUS domain %s: not destroyed: cache %s (and maybe others) still reclaims through it\n",
+		       d->name, u->name);
+	mutex_unlock(&gus_users_lock);
+	return u;
+}
+
+/**
  * gus_domain_destroy() - destroy a GUS domain.
  * @d: the domain, or NULL.
  *
+ * Refused while a cache created on @d exists: destroy the caches first.
  * Sections still open are a caller bug: they are reported and waited for
  * before the domain's memory is freed.
  *
  * Context: process context; may sleep.
+ * Return: 0, or -EBUSY (logged, @d left as it was) if a cache uses @d.
  */
-void gus_domain_destroy(struct gus_domain *d)
+int gus_domain_destroy(struct gus_domain *d)
 {
 	if (!d)
-		return;
+		return 0;
+	if (gus_domain_in_use(d))
+		return -EBUSY;
 	gus_domain_quiesce(d);
 	if (d->flags & GUS_LAZY)
 		rcu_barrier();	/* gus_lazy_kicked() may still be queued */
@@ -586,8 +703,10 @@ void gus_domain_destroy(struct gus_domain *d)
 	list_del(&d->node);
 	mutex_unlock(&gus_domains_lock);
 
+	lockdep_unregister_key(&d->dep_key);
 	free_percpu(d->stats);
 	free_percpu(d->readers);
 	kfree(d);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(gus_domain_destroy);

@@ -57,6 +57,21 @@ struct gus_domain *__gus_domain_create(const char *name, unsigned int flags,
 /* gus_poll() that never scans: the cached read sequence only. */
 bool gus_poll_cached(struct gus_domain *d, unsigned long goal);
 
+/*
+ * A cache that reclaims through a domain holds it with one of these; the
+ * domain refuses to be destroyed while any is attached.  Attach, detach
+ * and walks of a domain's users hold gus_users_lock.
+ */
+struct gus_domain_user {
+	struct list_head node;
+	const char *name;
+};
+
+extern struct mutex gus_users_lock;
+
+void gus_domain_attach(struct gus_domain *d, struct gus_domain_user *u);
+void gus_domain_detach(struct gus_domain *d, struct gus_domain_user *u);
+
 /* Wait out the sections still open when a domain is destroyed. */
 void gus_domain_quiesce(struct gus_domain *d);
 

@@ -32,6 +32,7 @@
 #include <linux/compiler.h>
 #include <linux/gfp.h>
 #include <linux/list.h>
+#include <linux/lockdep.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
@@ -110,7 +111,11 @@ struct gus_domain {
 	unsigned long lazy_kick;
 	struct rcu_head lazy_head;
 	struct list_head node;
+	struct list_head users;		/* caches reclaiming through it */
 	struct dentry *dir;
+	/* Lockdep: sections are recursive reads, waits are syncs (gus.c). */
+	struct lockdep_map dep_map;
+	struct lock_class_key dep_key;
 	char name[32];
 };
 
@@ -133,6 +138,7 @@ static inline void gus_enter(struct gus_domain *d)
 	struct gus_reader *r;
 
 	preempt_disable();
+	lock_map_acquire_read(&d->dep_map);
 	if (d->flags & GUS_LAZY)
 		return;		/* a preempt-off region is an RCU reader */
 	r = this_cpu_ptr(d->readers);
@@ -162,11 +168,134 @@ static inline void gus_exit(struct gus_domain *d)
 			smp_store_release(&r->seq, GUS_SEQ_INVALID);
 		}
 	}
+	lock_map_release(&d->dep_map);
 	preempt_enable();
 }
 
 struct gus_domain *gus_domain_create(const char *name, unsigned int flags);
-void gus_domain_destroy(struct gus_domain *d);
+int gus_domain_destroy(struct gus_domain *d);
+bool gus_read_held(struct gus_domain *d);
+
+/*
+ * Checked accessors for pointers that readers follow inside sections.
+ *
+ * Annotate such a pointer __gus ("struct node __gus *next;"): sparse then
+ * refuses a plain load or store of it, as it does for __rcu, and readers
+ * and writers go through gus_dereference() and gus_assign_pointer().
+ * Under CONFIG_PROVE_RCU a gus_dereference() outside a section of its
+ * domain is reported once per call site, as rcu_dereference_check() does;
+ * elsewhere the check compiles away and the load is a READ_ONCE().
+ */
+#ifdef __CHECKER__
+#define __gus	__attribute__((noderef, address_space(__gus)))
+#else
+#define __gus
+#endif
+
+/* private: the type @p points to. */
+#define __gus_pointee(p)	typeof(*(p))
+
+/* private: sparse sees whether @p is __gus; no code. */
+#ifdef __CHECKER__
+#define __gus_check_sparse(p)	((void)(((__gus_pointee(p) __gus *)(p)) == (p)))
+#else
+#define __gus_check_sparse(p)	((void)0)
+#endif
+
+/* private: the report behind the accessors' checks. */
+void __gus_dereference_report(struct gus_domain *d, const char *what);
+
+#ifdef CONFIG_PROVE_RCU
+#define __gus_dereference_verify(c, d, what)				\
+do {									\
+	static bool __gus_warned;					\
+									\
+	if (!__gus_warned && !(c)) {					\
+		__gus_warned = true;					\
+		__gus_dereference_report(d, what);			\
+	}								\
+} while (0)
+#else
+#define __gus_dereference_verify(c, d, what)	((void)0)
+#endif
+
+/**
+ * gus_dereference_check() - load a __gus pointer for use under a condition.
+ * @p: the pointer (an lvalue annotated __gus).
+ * @c: the condition that makes the load safe, such as gus_read_held(@d)
+ *     or a lock of the updaters held.
+ * @d: the domain to name in a report, or NULL.
+ *
+ * Return: the pointer's value, ordered before accesses through it.
+ */
+#define gus_dereference_check(p, c, d)					\
+({									\
+	/* Dependency-ordered: pairs with gus_assign_pointer()'s release. */ \
+	__auto_type __gus_v = (__gus_pointee(p) __force *)READ_ONCE(p);	\
+									\
+	__gus_check_sparse(p);						\
+	__gus_dereference_verify(c, d, "gus_dereference() outside a read section"); \
+	((__gus_pointee(p) __force __kernel *)(__gus_v));			\
+})
+
+/**
+ * gus_dereference() - load a __gus pointer inside a section.
+ * @p: the pointer (an lvalue annotated __gus).
+ * @d: the domain whose section protects what @p points to.
+ *
+ * Context: inside a section of @d (gus_read_held()); checked under
+ * CONFIG_PROVE_RCU.
+ * Return: the pointer's value, ordered before accesses through it.
+ */
+#define gus_dereference(p, d)	gus_dereference_check(p, gus_read_held(d), d)
+
+/**
+ * gus_dereference_protected() - load a __gus pointer on the update side.
+ * @p: the pointer (an lvalue annotated __gus).
+ * @c: why no update can race, e.g. lockdep_is_held(&lock); checked under
+ *     CONFIG_PROVE_RCU.
+ *
+ * A plain load: updates are excluded by @c, so no ordering is needed.
+ *
+ * Return: the pointer's value.
+ */
+#define gus_dereference_protected(p, c)					\
+({									\
+	__gus_check_sparse(p);						\
+	__gus_dereference_verify(c, NULL,				\
+				 "gus_dereference_protected() without its protection"); \
+	((__gus_pointee(p) __force __kernel *)(p));				\
+})
+
+/**
+ * gus_assign_pointer() - publish a pointer that readers follow.
+ * @p: the pointer (an lvalue annotated __gus).
+ * @v: the new value; what it points to must be initialised.
+ *
+ * A release store, so a reader that loads @v with gus_dereference() sees
+ * the initialisation.
+ */
+#define gus_assign_pointer(p, v)					\
+do {									\
+	__gus_check_sparse(p);						\
+	/* Pairs with the dependency-ordered load in gus_dereference(). */ \
+	smp_store_release(&(p), (__force typeof(p))(v));	\
+} while (0)
+
+/**
+ * gus_access_pointer() - the value of a __gus pointer, not to dereference.
+ * @p: the pointer (an lvalue annotated __gus).
+ *
+ * For tests against NULL or another pointer.
+ *
+ * Return: the pointer's value.
+ */
+#define gus_access_pointer(p)						\
+({									\
+	__gus_check_sparse(p);						\
+	((__gus_pointee(p) __force __kernel *)READ_ONCE(p));		\
+})
+
 unsigned long gus_advance(struct gus_domain *d);
 unsigned long gus_current(struct gus_domain *d);
 bool gus_poll(struct gus_domain *d, unsigned long goal);
@@ -193,6 +322,23 @@ void gus_synchronize(struct gus_domain *d);
 
 struct gus_cache;
 
+/**
+ * struct gus_cache_args - optional arguments of gus_cache_create_args().
+ * @align: required alignment (a power of two), or 0.
+ * @ctor: run once on each object when its slab is created, or NULL.
+ * @domain: for GUS_CACHE_SMR: the domain to reclaim through, which other
+ *          caches may share and which may be of any mode; NULL for a
+ *          default-mode domain of the cache's own.
+ */
+struct gus_cache_args {
+	unsigned int align;
+	void (*ctor)(void *obj);
+	struct gus_domain *domain;
+};
+
+struct gus_cache *gus_cache_create_args(const char *name, unsigned int size,
+					const struct gus_cache_args *args,
+					unsigned int flags);
 struct gus_cache *gus_cache_create(const char *name, unsigned int size,
 				   unsigned int align, unsigned int flags,
 				   void (*ctor)(void *obj));

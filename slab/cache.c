@@ -21,11 +21,15 @@
  * goes to the ring and a dry alloc magazine is replaced by one from the
  * ring; when the ring is full or empty, the depot takes or gives objects.
  *
- * SMR caches (GUS_CACHE_SMR) have their own GUS domain, named after the
- * cache.  A full free magazine is stamped with gus_advance() and queued
- * (ring, else overflow list); it is never swapped into an alloc magazine.
- * An alloc magazine is refilled from the ring only when gus_poll() says
- * the head magazine's stamp is reached; otherwise fresh objects come from
+ * SMR caches (GUS_CACHE_SMR) reclaim through a GUS domain: one of their
+ * own, named after the cache, or one the caller passes in struct
+ * gus_cache_args, which several caches may share, in any mode (a lazy
+ * domain's stamps are RCU cookies; every check below goes through
+ * gus_poll() and gus_wait(), which know the mode).  A full free magazine
+ * is stamped with gus_advance() and queued (ring, else overflow list); it
+ * is never swapped into an alloc magazine.  An alloc magazine is refilled
+ * from the ring only when gus_poll() says the head magazine's stamp is
+ * reached; otherwise fresh objects come from
  * the depot, without waiting.  Freed objects therefore reach neither a
  * new owner nor their slab (and so the page allocator) before every
  * reader that could see them has left its section.  Shrinking returns
@@ -848,8 +852,11 @@ static int gus_cache_random_seq(struct gus_cache *c)
 }
 
 static bool gus_cache_args_ok(const char *name, unsigned int size,
-			      unsigned int align, unsigned int flags)
+			      const struct gus_cache_args *args,
+			      unsigned int flags)
 {
+	unsigned int align = args->align;
+
 	if (!name || !*name || strlen(name) >= sizeof_field(struct gus_cache, name) ||
 	    strchr(name, '/')) {
 		pr_err("gusslab: invalid cache name '%s' (1..%zu bytes, no '/')\n",
@@ -868,6 +875,11 @@ static bool gus_cache_args_ok(const char *name, unsigned int size,
 	}
 	if (flags & ~GUS_CACHE_FLAGS) {
 		pr_err("gusslab: cache %s: unknown flags %#x\n", name, flags & ~GUS_CACHE_FLAGS);
+		return false;
+	}
+	if (args->domain && !(flags & GUS_CACHE_SMR)) {
+		pr_err("gusslab: cache %s: a domain (%s) without GUS_CACHE_SMR\n",
+		       name, args->domain->name);
 		return false;
 	}
 	return true;
@@ -911,7 +923,11 @@ static void gus_cache_free_parts(struct gus_cache *c)
 	gus_depot_exit(c);
 	kfree(c->random_seq);
 	free_percpu(c->cpu);
-	gus_domain_destroy(c->domain);
+	if (c->domain) {
+		gus_domain_detach(c->domain, &c->user);
+		if (c->own_domain)
+			gus_domain_destroy(c->domain);
+	}
 	if (c->flags & GUS_CACHE_DEBUG)
 		static_branch_dec(&gus_debug_key);
 	kfree_rcu(c, rcu);	/* a debug report may be reading its name */
@@ -938,11 +954,14 @@ static int gus_cache_init_parts(struct gus_cache *c)
 	c->empty = gus_ring_create(cap, GFP_KERNEL);
 	if (!c->empty)
 		return -ENOMEM;
-	if (gus_cache_is_smr(c)) {
+	if (gus_cache_is_smr(c) && !c->domain) {
 		c->domain = gus_domain_create(c->name, 0);
 		if (!c->domain)
 			return -EINVAL;
+		c->own_domain = true;
 	}
+	if (c->domain)
+		gus_domain_attach(c->domain, &c->user);
 	if (gus_cache_random_seq(c) || gus_depot_init(c))
 		return -ENOMEM;
 	for_each_node(node) {
@@ -957,39 +976,48 @@ static int gus_cache_init_parts(struct gus_cache *c)
 }
 
 /**
- * gus_cache_create() - create a cache.
+ * gus_cache_create_args() - create a cache.
  * @name: a unique name of at most 31 bytes, without '/'.
  * @size: object size, 1 to PAGE_SIZE bytes.
- * @align: required alignment (a power of two) or 0; objects are at least
- *         pointer-aligned, and cache-line aligned with
- *         GUS_CACHE_HWCACHE_ALIGN.
- * @flags: GUS_CACHE_SMR, GUS_CACHE_HWCACHE_ALIGN.
- * @ctor: run once on each object when its slab is created (objects are
- *        type-stable: it does not run again on reuse), or NULL.
+ * @args: alignment, constructor and domain (struct gus_cache_args), or
+ *        NULL for none of them.
+ * @flags: GUS_CACHE_SMR, GUS_CACHE_HWCACHE_ALIGN, debug flags.
  *
- * An SMR cache gets its own GUS domain, named @name, for its readers:
- * gus_cache_domain().
+ * @args->align is the required alignment (a power of two) or 0; objects
+ * are at least pointer-aligned, and cache-line aligned with
+ * GUS_CACHE_HWCACHE_ALIGN.  @args->ctor runs once on each object when its
+ * slab is created (objects are type-stable: it does not run again on
+ * reuse).  An SMR cache reclaims through @args->domain if given, in
+ * whatever mode that domain has, and holds it until the cache is
+ * destroyed; otherwise it gets a default-mode domain of its own, named
+ * @name.  gus_cache_domain() returns the domain either way.
  *
  * Context: process context; may sleep.
  * Return: the cache, or NULL (with the reason logged) for an invalid or
- * duplicate argument or when memory runs out.
+ * duplicate argument, a domain without GUS_CACHE_SMR, or when memory runs
+ * out.
  */
-struct gus_cache *gus_cache_create(const char *name, unsigned int size,
-				   unsigned int align, unsigned int flags,
-				   void (*ctor)(void *))
+struct gus_cache *gus_cache_create_args(const char *name, unsigned int size,
+					const struct gus_cache_args *args,
+					unsigned int flags)
 {
+	static const struct gus_cache_args none;
 	struct gus_cache *c;
 
-	if (!gus_cache_args_ok(name, size, align, flags))
+	args = args ?: &none;
+	if (!gus_cache_args_ok(name, size, args, flags))
 		return NULL;
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
 		return NULL;
 	strscpy(c->name, name, sizeof(c->name));
 	c->object_size = size;
-	c->flags = gus_debug_flags(name, flags, ctor);
-	c->ctor = ctor;
-	c->align = max_t(unsigned int, align, sizeof(void *));
+	c->flags = gus_debug_flags(name, flags, args->ctor);
+	c->ctor = args->ctor;
+	c->domain = args->domain;
+	c->user.name = c->name;
+	INIT_LIST_HEAD(&c->user.node);
+	c->align = max_t(unsigned int, args->align, sizeof(void *));
 	if (flags & GUS_CACHE_HWCACHE_ALIGN)
 		c->align = max_t(unsigned int, c->align, cache_line_size());
 	gus_cache_geometry(c);
@@ -1014,6 +1042,30 @@ struct gus_cache *gus_cache_create(const char *name, unsigned int size,
 	cpuhp_state_add_instance_nocalls(gus_cpuhp_state, &c->cpuhp);
 	mutex_unlock(&gus_caches_lock);
 	return c;
+}
+EXPORT_SYMBOL_GPL(gus_cache_create_args);
+
+/**
+ * gus_cache_create() - create a cache without a caller's domain.
+ * @name: a unique name of at most 31 bytes, without '/'.
+ * @size: object size, 1 to PAGE_SIZE bytes.
+ * @align: required alignment (a power of two) or 0.
+ * @flags: GUS_CACHE_SMR, GUS_CACHE_HWCACHE_ALIGN, debug flags.
+ * @ctor: constructor, or NULL.
+ *
+ * gus_cache_create_args() with @align and @ctor and no domain: an SMR
+ * cache gets a domain of its own, named @name.
+ *
+ * Context: process context; may sleep.
+ * Return: the cache, or NULL (with the reason logged).
+ */
+struct gus_cache *gus_cache_create(const char *name, unsigned int size,
+				   unsigned int align, unsigned int flags,
+				   void (*ctor)(void *))
+{
+	struct gus_cache_args args = { .align = align, .ctor = ctor };
+
+	return gus_cache_create_args(name, size, &args, flags);
 }
 EXPORT_SYMBOL_GPL(gus_cache_create);
 
@@ -1069,7 +1121,9 @@ EXPORT_SYMBOL_GPL(gus_cache_destroy);
  * @c: the cache.
  *
  * Readers of objects from @c bracket their accesses with gus_enter() and
- * gus_exit() on this domain.
+ * gus_exit() on this domain (or, for a GUS_LAZY domain, with any RCU
+ * reader).  It is the domain passed in struct gus_cache_args, or the
+ * cache's own.
  *
  * Context: any context.
  * Return: the domain, or NULL if @c is not an SMR cache.

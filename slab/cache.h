@@ -15,6 +15,7 @@
 #include <linux/spinlock.h>
 #include <gusslab.h>
 
+#include "../gus/gus_internal.h"
 #include "ring.h"
 
 #define GUS_SLAB_MAGIC		0x67757373UL	/* "guss" */
@@ -124,6 +125,8 @@ struct gus_cache {
 	atomic_long_t reports;		/* misuse and damage reported */
 	atomic_long_t quarantined;	/* damaged objects put aside */
 	struct gus_domain *domain;	/* SMR caches only */
+	struct gus_domain_user user;	/* on domain->users */
+	bool own_domain;		/* created with the cache, named after it */
 	struct gus_ring *empty;		/* spare empty magazines */
 	struct gus_node **nodes;	/* [nr_node_ids] */
 	struct hlist_node cpuhp;	/* on the CPU-dead state */

@@ -121,7 +121,7 @@ static int gus_caches_show(struct seq_file *m, void *unused)
 			   c->name, u.active, u.objects, c->size, c->objects,
 			   1U << c->order, u.active_slabs, u.slabs, u.in_cpus,
 			   u.queued, gus_cache_ring_mags(c),
-			   c->domain ? c->name : "-");
+			   c->domain ? c->domain->name : "-");
 	}
 	mutex_unlock(&gus_caches_lock);
 	return 0;
@@ -382,7 +382,7 @@ void gus_cache_debugfs_add(struct gus_cache *c)
 	if (c->domain) {
 		char target[48];
 
-		snprintf(target, sizeof(target), "../gus/%s", c->name);
+		snprintf(target, sizeof(target), "../gus/%s", c->domain->name);
 		debugfs_create_symlink("domain", c->dir, target);
 	}
 }

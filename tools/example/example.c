@@ -4,10 +4,15 @@
  *
  * A table of records from an SMR cache is read locklessly inside GUS
  * sections by one kthread per CPU while the loading task replaces records
- * for a moment.  A replaced record is handed straight back with
- * gus_cache_free(): the cache itself keeps it untouched until no reader
- * can hold it.  The cache stays until the module is unloaded, so its
- * counters can be read in /sys/kernel/debug/gusslab/example/stats and
+ * for a moment.  The module makes the GUS domain and creates the cache on
+ * it (struct gus_cache_args), as a structure with several kinds of node
+ * would for each of its caches.  The table's pointers are __gus: readers
+ * load them with gus_dereference(), checked under CONFIG_PROVE_RCU, and
+ * the writer publishes with gus_assign_pointer().  A replaced record is
+ * handed straight back with gus_cache_free(): the cache itself keeps it
+ * untouched until no reader can hold it.  Cache and domain stay until the
+ * module is unloaded, so their counters can be read in
+ * /sys/kernel/debug/gusslab/example/stats and
  * /sys/kernel/debug/gusslab/gus/example.
  */
 #include <linux/cpu.h>
@@ -27,7 +32,7 @@ struct record {
 
 static struct gus_cache *records;
 static struct gus_domain *domain;
-static struct record __rcu *table[NR_RECORDS];
+static struct record __gus *table[NR_RECORDS];
 static struct task_struct **readers;
 static atomic_long_t reads, torn;
 
@@ -38,7 +43,8 @@ static int reader_fn(void *unused)
 
 	while (!kthread_should_stop()) {
 		gus_enter(domain);
-		r = rcu_dereference_raw(table[i++ % NR_RECORDS]);
+		r = gus_dereference(table[i % NR_RECORDS], domain);
+		i++;
 		if (READ_ONCE(r->check) != ~READ_ONCE(r->value))
 			atomic_long_inc(&torn);
 		gus_exit(domain);
@@ -68,8 +74,9 @@ static int replace_records(void)
 		r = new_record(n);
 		if (!r)
 			return -ENOMEM;
-		old = rcu_dereference_protected(table[n % NR_RECORDS], 1);
-		rcu_assign_pointer(table[n % NR_RECORDS], r);
+		/* Only this task writes the table. */
+		old = gus_dereference_protected(table[n % NR_RECORDS], true);
+		gus_assign_pointer(table[n % NR_RECORDS], r);
 		gus_cache_free(records, old);	/* reused only after readers leave */
 		cond_resched();
 	}
@@ -91,21 +98,25 @@ static void free_table(void)
 	int i;
 
 	for (i = 0; i < NR_RECORDS; i++)
-		gus_cache_free(records, rcu_dereference_protected(table[i], 1));
+		gus_cache_free(records, gus_dereference_protected(table[i], true));
 }
 
 static int __init example_init(void)
 {
+	struct gus_cache_args args = {};
 	int cpu, i, err = -ENOMEM;
 
-	records = gus_cache_create("example", sizeof(struct record), 0,
-				   GUS_CACHE_SMR, NULL);
-	if (!records)
+	domain = gus_domain_create("example", 0);
+	if (!domain)
 		return -ENOMEM;
-	domain = gus_cache_domain(records);
+	args.domain = domain;
+	records = gus_cache_create_args("example", sizeof(struct record), &args,
+					GUS_CACHE_SMR);
+	if (!records)
+		goto out_domain;
 	for (i = 0; i < NR_RECORDS; i++) {
-		RCU_INIT_POINTER(table[i], new_record(i));
-		if (!table[i])
+		gus_assign_pointer(table[i], new_record(i));
+		if (!gus_access_pointer(table[i]))
 			goto out_table;
 	}
 	readers = kcalloc(nr_cpu_ids, sizeof(*readers), GFP_KERNEL);
@@ -125,6 +136,8 @@ static int __init example_init(void)
 out_table:
 	free_table();
 	gus_cache_destroy(records);
+out_domain:
+	gus_domain_destroy(domain);
 	return err;
 }
 
@@ -133,6 +146,7 @@ static void __exit example_exit(void)
 	stop_readers();
 	free_table();
 	gus_cache_destroy(records);
+	gus_domain_destroy(domain);	/* after the cache that uses it */
 }
 
 module_init(example_init);
