@@ -150,6 +150,7 @@
 static DEFINE_MUTEX(gus_domains_lock);	/* protects gus_domains */
 static LIST_HEAD(gus_domains);
 DEFINE_MUTEX(gus_users_lock);		/* protects every domain's users */
+GUS_EXPORT_INTERNAL(gus_users_lock);
 
 static bool start_near_wrap = IS_ENABLED(CONFIG_DEBUG_KERNEL);
 module_param(start_near_wrap, bool, 0444);
@@ -667,14 +668,17 @@ GUS_EXPORT_INTERNAL(gus_domain_detach);
 static bool gus_domain_in_use(struct gus_domain *d)
 {
 	struct gus_domain_user *u;
+	unsigned int n = 0;
 
 	mutex_lock(&gus_users_lock);
+	list_for_each_entry(u, &d->users, node)
+		n++;
 	u = list_first_entry_or_null(&d->users, struct gus_domain_user, node);
 	if (u)
-		pr_err("gusslab: GUS domain %s: not destroyed: cache %s (and maybe others) still reclaims through it\n",
-		       d->name, u->name);
+		pr_err("gusslab: GUS domain %s: not destroyed: %u cache(s) still reclaim through it, %s the first\n",
+		       d->name, n, u->name);
 	mutex_unlock(&gus_users_lock);
-	return u;
+	return n;
 }
 
 /**

@@ -173,16 +173,17 @@ static void print_table(void)
 	int i;
 
 	qsort(caches, nr_caches, sizeof(caches[0]), compare);
-	printf("%-17s %7s %9s %9s %7s %9s %6s %8s %8s %4s\n", "Name", "ObjSize",
+	printf("%-17s %7s %9s %9s %7s %9s %6s %8s %8s %s\n", "Name", "ObjSize",
 	       "Active", "Objects", "Slabs", "Memory", "Fast%", "CPUObjs",
-	       "Queued", "SMR");
+	       "Queued", "Domain");
 	for (i = 0; i < nr_caches; i++) {
 		const struct cache *c = &caches[i];
 
-		printf("%-17s %7lu %9lu %9lu %7lu %8lluK %6.1f %8lu %8lu %4s\n",
+		/* SMR caches: their domain; several may share one. */
+		printf("%-17s %7lu %9lu %9lu %7lu %8lluK %6.1f %8lu %8lu %s\n",
 		       c->name, c->objsize, c->active, c->objects, c->slabs,
 		       memory(c) / 1024, fast_pct(c), c->cpu_objs, c->queued,
-		       strcmp(c->domain, "-") ? "yes" : "no");
+		       c->domain);
 	}
 }
 
