@@ -326,7 +326,9 @@ static int gus_cache_ring_show(struct seq_file *m, void *unused)
 		seq_printf(m, "overflow %s\n",
 			   list_empty_careful(&c->nodes[node]->overflow) ? "empty" : "used");
 	}
-	if (c->domain)
+	if (c->domain && (c->domain->flags & GUS_LAZY))	/* stamps are RCU cookies */
+		seq_printf(m, "rcu_cookie %lu\n", gus_current(c->domain));
+	else if (c->domain)
 		seq_printf(m, "wr_seq %lu\nrd_seq %lu\n", gus_current(c->domain),
 			   atomic_long_read(&c->domain->rd_seq));
 	return 0;
