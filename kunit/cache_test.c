@@ -1002,7 +1002,7 @@ struct smr_obj {
 
 struct smr_ctx {
 	struct gus_cache *c;
-	struct smr_obj *slot[SMR_SLOTS];
+	struct smr_obj __gus *slot[SMR_SLOTS];
 	atomic_long_t reads, bad, replaced, gen;
 	bool stop;
 };
@@ -1018,8 +1018,8 @@ static int smr_reader_fn(void *arg)
 
 	while (!READ_ONCE(x->stop)) {
 		gus_enter(d);
-		/* Pairs with smp_store_release() in smr_writer_fn(). */
-		o = smp_load_acquire(&x->slot[gus_test_rand(&rnd) % SMR_SLOTS]);
+		/* Pairs with the xchg_release() in smr_writer_fn(). */
+		o = gus_dereference(x->slot[gus_test_rand(&rnd) % SMR_SLOTS], d);
 		g = READ_ONCE(o->gen);
 		for (spin = gus_test_rand(&rnd) % 64; spin; spin--)
 			cpu_relax();
@@ -1046,8 +1046,9 @@ static int smr_writer_fn(void *arg)
 			continue;
 		WRITE_ONCE(o->gen, atomic_long_inc_return(&x->gen));
 		i = gus_test_rand(&rnd) % SMR_SLOTS;
-		/* Pairs with smp_load_acquire() in smr_reader_fn(). */
-		old = xchg_release(&x->slot[i], o);
+		/* Pairs with gus_dereference() in smr_reader_fn(). */
+		old = (struct smr_obj __force *)xchg_release(&x->slot[i],
+							     (struct smr_obj __force __gus *)o);
 		gus_cache_free(x->c, old);	/* no waiting: the cache's job */
 		atomic_long_inc(&x->replaced);
 		cond_resched();
@@ -1061,6 +1062,7 @@ static void cache_smp_smr_no_reuse_in_section(struct kunit *test)
 	struct smr_ctx *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
 	unsigned int nw = 0, nr = 0, i, n = num_online_cpus();
 	struct task_struct **t;
+	struct smr_obj *o;
 	int cpu;
 
 	if (n < 2)
@@ -1070,9 +1072,10 @@ static void cache_smp_smr_no_reuse_in_section(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	x->c = cache_create(test, "kunit-smr", sizeof(struct smr_obj), 0, GUS_CACHE_SMR, NULL);
 	for (i = 0; i < SMR_SLOTS; i++) {
-		x->slot[i] = gus_cache_alloc(x->c, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, x->slot[i]);
-		x->slot[i]->gen = atomic_long_inc_return(&x->gen);
+		o = gus_cache_alloc(x->c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, o);
+		o->gen = atomic_long_inc_return(&x->gen);
+		gus_assign_pointer(x->slot[i], o);
 	}
 	/* Writers on half the CPUs, readers on all. */
 	for_each_online_cpu(cpu) {
@@ -1106,7 +1109,7 @@ static void cache_smp_smr_no_reuse_in_section(struct kunit *test)
 	/* Reuse through the ring really happened. */
 	KUNIT_EXPECT_GT(test, gus_cache_event_sum(x->c, GUS_RING_POP), 0UL);
 	for (i = 0; i < SMR_SLOTS; i++)
-		gus_cache_free(x->c, x->slot[i]);
+		gus_cache_free(x->c, gus_dereference_protected(x->slot[i], true));
 	gus_cache_destroy(x->c);
 }
 

@@ -438,7 +438,7 @@ struct smp_obj {
 
 struct smp_ctx {
 	struct gus_domain *d;
-	struct smp_obj *slot[SMP_SLOTS];
+	struct smp_obj __gus *slot[SMP_SLOTS];
 	atomic_long_t reads, bad_reads, recycled, gens;
 	bool stop_readers, stop_writers;
 };
@@ -460,8 +460,8 @@ static int smp_reader_fn(void *arg)
 
 	while (!READ_ONCE(ctx->stop_readers)) {
 		gus_enter(ctx->d);
-		/* Pairs with smp_store_release() in smp_publish(). */
-		o = smp_load_acquire(&ctx->slot[gus_test_rand(&rnd) % SMP_SLOTS]);
+		/* Pairs with gus_assign_pointer() in smp_publish(). */
+		o = gus_dereference(ctx->slot[gus_test_rand(&rnd) % SMP_SLOTS], ctx->d);
 		g1 = READ_ONCE(o->gen);
 		if (READ_ONCE(o->state) != SMP_LIVE)
 			bad++;
@@ -501,12 +501,13 @@ static void smp_reclaim(struct smp_writer *w, bool wait)
 static void smp_publish(struct smp_writer *w, unsigned int i, struct smp_obj *o)
 {
 	struct smp_ctx *ctx = w->ctx;
-	struct smp_obj *old = ctx->slot[i];	/* slot i is ours alone */
+	/* Slot i is ours alone. */
+	struct smp_obj *old = gus_dereference_protected(ctx->slot[i], true);
 
 	WRITE_ONCE(o->gen, atomic_long_inc_return(&ctx->gens));
 	WRITE_ONCE(o->state, SMP_LIVE);
-	/* Pairs with smp_load_acquire() in smp_reader_fn(). */
-	smp_store_release(&ctx->slot[i], o);
+	/* Pairs with gus_dereference() in smp_reader_fn(). */
+	gus_assign_pointer(ctx->slot[i], o);
 	old->goal = gus_advance(ctx->d);
 	old->next = NULL;
 	*w->retired_tail = old;
@@ -553,7 +554,7 @@ static void gus_smp_readers_never_see_reuse(struct kunit *test)
 	for (i = 0; i < SMP_SLOTS; i++) {
 		objs[i].state = SMP_LIVE;
 		objs[i].gen = atomic_long_inc_return(&ctx->gens);
-		ctx->slot[i] = &objs[i];
+		gus_assign_pointer(ctx->slot[i], &objs[i]);
 	}
 	for (i = 0; i < 2; i++) {
 		w[i].ctx = ctx;

@@ -66,26 +66,6 @@ static struct gus_cache *shared_cache(struct kunit *test, const char *name,
 	return c;
 }
 
-/*
- * A section on the domain: gus_enter(), or for a lazy domain the
- * rcu_read_lock() that the mode lets readers use instead.
- */
-static void shared_enter(struct gus_domain *d)
-{
-	if (d->flags & GUS_LAZY)
-		rcu_read_lock();
-	else
-		gus_enter(d);
-}
-
-static void shared_exit(struct gus_domain *d)
-{
-	if (d->flags & GUS_LAZY)
-		rcu_read_unlock();
-	else
-		gus_exit(d);
-}
-
 /* How many of @objs[0..n) are in the sorted array @freed[0..nf). */
 static unsigned int shared_hits(void **freed, unsigned int nf, void **objs,
 				unsigned int n)
@@ -115,7 +95,9 @@ static unsigned int shared_churn(struct gus_cache *c, gfp_t gfp, void **freed,
 /*
  * Two caches on one domain, read in one section: while it lasts neither
  * hands out any object freed inside it; after the domain's goal is
- * reached both do again (so the check can see reuse).
+ * reached both do again (so the check can see reuse).  A lazy domain's
+ * section here is gus_enter(), preemption off; shared_lazy_rcu_readers
+ * has rcu_read_lock() readers.
  */
 static void shared_two_caches_one_section(struct kunit *test)
 {
@@ -136,7 +118,7 @@ static void shared_two_caches_one_section(struct kunit *test)
 				(int)n);
 	}
 
-	shared_enter(d);
+	gus_enter(d);
 	for (k = 0; k < 2; k++) {
 		for (i = 0; i < n; i++)
 			gus_cache_free(c[k], freed[k][i]);
@@ -148,7 +130,7 @@ static void shared_two_caches_one_section(struct kunit *test)
 			gus_cache_reclaim(c[k], false);
 			held += shared_churn(c[k], GFP_ATOMIC, freed[k], n, objs, 4 * n);
 		}
-	shared_exit(d);
+	gus_exit(d);
 	KUNIT_EXPECT_EQ(test, held, 0U);
 
 	gus_synchronize(d);
@@ -385,7 +367,9 @@ static void held_from_timer(struct kunit *test, struct held_ctx *h,
 			    enum hrtimer_mode mode, bool enter)
 {
 	h->enter = enter;
-	h->held = h->held_in = h->in_irq = false;
+	h->held = false;
+	h->held_in = false;
+	h->in_irq = false;
 	init_completion(&h->done);
 	gus_hrtimer_setup(&h->timer, held_timer_fn, CLOCK_MONOTONIC, mode);
 	hrtimer_start(&h->timer, ns_to_ktime(10 * NSEC_PER_USEC), mode);
