@@ -436,7 +436,7 @@ EXPORT_SYMBOL_GPL(__gus_dereference_report);
  */
 static void gus_lock_sync(struct gus_domain *d)
 {
-	lock_map_sync(&d->dep_map);
+	gus_lock_map_sync(&d->dep_map);
 }
 
 /**

@@ -156,4 +156,14 @@ static inline void gus_kasan_mark(const void *p, size_t n, u8 value) { }
 static inline void gus_kasan_unpoison(const void *p, size_t n) { }
 #endif
 
+/*
+ * lock_map_sync() (6.4, in 6.1 since a stable backport) expands to
+ * lock_sync(), which no kernel of ours stubs out without lockdep.
+ */
+#ifdef CONFIG_LOCKDEP
+#define gus_lock_map_sync(map)	lock_map_sync(map)
+#else
+#define gus_lock_map_sync(map)	do { } while (0)
+#endif
+
 #endif /* _GUSSLAB_COMPAT_H */
