@@ -58,6 +58,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <gusslab.h>
@@ -124,12 +125,11 @@ static enum hrtimer_restart ld_tick(struct hrtimer *t)
 	return HRTIMER_RESTART;
 }
 
-/* clean: a reader kthread on its CPU, and that CPU's hrtimer reader. */
+/* clean: a reader kthread, bound to its CPU. */
 static int ld_reader_fn(void *arg)
 {
-	struct ld_reader *r = arg;	/* this CPU's: the kthread is bound */
+	struct ld_reader *r = arg;
 
-	hrtimer_start(&r->timer, ns_to_ktime(LD_TICK_NS), HRTIMER_MODE_REL_PINNED);
 	while (!kthread_should_stop()) {
 		ld_read_once();
 		r->sections++;
@@ -137,6 +137,13 @@ static int ld_reader_fn(void *arg)
 			usleep_range(50, 100);
 	}
 	return 0;
+}
+
+/* clean: on each CPU, by IPI: start its hrtimer reader there. */
+static void ld_start_timer(void *unused)
+{
+	hrtimer_start(&this_cpu_ptr(&ld_readers)->timer, ns_to_ktime(LD_TICK_NS),
+		      HRTIMER_MODE_REL_PINNED);
 }
 
 /* abba: the reader's half, section then ld_lock, once. */
@@ -240,8 +247,8 @@ static int ld_clean(void)
 		gus_hrtimer_setup(&per_cpu_ptr(&ld_readers, cpu)->timer, ld_tick,
 				  CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED);
 
-	/* Readers on the other CPUs; this CPU's timer is started below. */
-	me = get_cpu();
+	/* Reader kthreads on the other CPUs, wherever the writer goes on. */
+	me = raw_smp_processor_id();
 	for_each_online_cpu(cpu) {
 		if (cpu == me)
 			continue;
@@ -255,9 +262,7 @@ static int ld_clean(void)
 		kthread_bind(r->task, cpu);
 		nthreads++;
 	}
-	hrtimer_start(&this_cpu_ptr(&ld_readers)->timer, ns_to_ktime(LD_TICK_NS),
-		      HRTIMER_MODE_REL_PINNED);
-	put_cpu();
+	on_each_cpu(ld_start_timer, NULL, 1);
 	for_each_possible_cpu(cpu) {
 		r = per_cpu_ptr(&ld_readers, cpu);
 		if (r->task)
