@@ -202,6 +202,8 @@ def lockdep_reports(lines):
 
 def line_after(lines, first, last, text):
     """The line after the first line in [first, last] equal to @text."""
+    if not text:
+        return ''
     for i in range(first, last):
         if lines[i] == text:
             return lines[i + 1]
