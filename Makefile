@@ -14,6 +14,11 @@
 #                      boot a test kernel and run the kernel's rcutorture on
 #                      GUS domains (tools/rcutorture), each type DURATION s
 #
+# make lockdep [KERNEL=6.1] [FLAVOUR=debug] [CASE=recursive]
+#                      boot a test kernel and run one gusslab_lockdep.ko case:
+#                      recursive or abba (lockdep must report exactly that
+#                      misuse of a GUS domain) or clean (it must say nothing)
+#
 # Variables: KDIR (kernel build tree), W=1, C=1 as for any kernel module.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -23,6 +28,7 @@ DURATION ?= 60
 STRESS_ARGS ?=
 TYPES ?= gus gus-deferred gus-lazy
 TORTURE_ARGS ?=
+CASE ?= recursive
 
 all: modules gusstat
 
@@ -67,4 +73,9 @@ torture:
 	tools/testing/run.sh --kernel $(KERNEL) --flavour $(FLAVOUR) --mode torture \
 		--torture $(DURATION) --torture-types "$(TYPES)" --torture-args "$(TORTURE_ARGS)"
 
-.PHONY: all modules gusstat clean check check-all demo run bench stress torture
+lockdep:
+	tools/testing/deps.sh
+	tools/testing/run.sh --kernel $(KERNEL) --flavour $(FLAVOUR) --mode lockdep \
+		--lockdep-case $(CASE)
+
+.PHONY: all modules gusstat clean check check-all demo run bench stress torture lockdep

@@ -11,7 +11,12 @@
 #                                  NUMA nodes, 7.3 with init_on_alloc and
 #                                  init_on_free; kcsan KUnit on 7.3 with a
 #                                  60 s stress run on 8 vCPUs in which every
-#                                  magazine allocation fails; distro check
+#                                  magazine allocation fails; distro check;
+#                                  the lockdep runs below
+#   tools/testing/check.sh lockdep lint + three boots of 6.1 debug, one per
+#                                  gusslab_lockdep.ko case: recursive and
+#                                  abba must give exactly their lockdep
+#                                  report, clean none
 #
 # Prints one line per run and a last line "N passed, N failed" summing
 # them; exits non-zero if any run failed.
@@ -24,8 +29,12 @@ what=${1:-quick}
 
 # A run: KERNEL FLAVOUR MODE, then any of (run.sh's options)
 #   stress=SECONDS  stress_args=PARAM  torture=SECONDS  kmemleak  smp=N
-#   cpu=MODEL  append=KERNEL_ARG
+#   cpu=MODEL  append=KERNEL_ARG  lockdep_case=CASE
 # stress_args= and append= may repeat; their values are joined by spaces.
+# Lockdep reports once per boot: one boot per lockdep case.
+lockdep_runs=("6.1 debug lockdep lockdep_case=recursive"
+	      "6.1 debug lockdep lockdep_case=abba"
+	      "6.1 debug lockdep lockdep_case=clean")
 case $what in
 quick) runs=("6.1 debug kunit stress=10") ;;
 # On 6.12 the stress's caches are debug caches (F, Z, P, U: 0x3c), and the
@@ -37,8 +46,10 @@ all) runs=("6.1 debug kunit stress=60 torture=60"
 	   "6.12 debug kunit stress=60 stress_args=debug=0x3c torture=60 append=numa=fake=2 cpu=max,vendor=GenuineIntel"
 	   "7.3 debug kunit stress=60 torture=60 append=init_on_alloc=1 append=init_on_free=1"
 	   "7.3 kcsan kunit stress=60 smp=8 stress_args=fail_mags=100"
-	   "6.1 debug distro") ;;
-*) echo "usage: $0 quick|all" >&2; exit 2 ;;
+	   "6.1 debug distro"
+	   "${lockdep_runs[@]}") ;;
+lockdep) runs=("${lockdep_runs[@]}") ;;
+*) echo "usage: $0 quick|all|lockdep" >&2; exit 2 ;;
 esac
 
 passed=0 failed=0 table=""
@@ -63,7 +74,7 @@ account lint "$log/lint" $(($(date +%s) - start))
 
 for r in "${runs[@]}"; do
 	read -r kernel flavour mode opts <<<"$r"
-	args=() name="$kernel $flavour $mode" sargs="" append=""
+	args=() name="$kernel $flavour $mode" sargs="" append="" sub=$kernel-$flavour-$mode
 	for o in $opts; do
 		case $o in
 		stress=*) args+=(--stress "${o#*=}"); name+=" +${o#*=}s stress" ;;
@@ -73,6 +84,8 @@ for r in "${runs[@]}"; do
 		smp=*) args+=(--smp "${o#*=}"); name+=" smp=${o#*=}" ;;
 		cpu=*) args+=(--cpu "${o#*=}") ;;
 		append=*) append+="${append:+ }${o#*=}" ;;
+		lockdep_case=*) args+=(--lockdep-case "${o#*=}"); name+=" ${o#*=}"
+				sub+=-${o#*=} ;;
 		*) echo "check.sh: unknown run option '$o' in '$r'" >&2; exit 2 ;;
 		esac
 	done
@@ -82,7 +95,7 @@ for r in "${runs[@]}"; do
 	echo "=== $name"
 	# GUSSLAB_WORK (a scratch directory apart from another checkout's):
 	# one subdirectory per run.
-	GUSSLAB_WORK=${work:+$work/$kernel-$flavour-$mode} \
+	GUSSLAB_WORK=${work:+$work/$sub} \
 	"$here/run.sh" --kernel "$kernel" --flavour "$flavour" --mode "$mode" \
 		"${args[@]}" 2>&1 | tee "$log/run"
 	account "$name" "$log/run" $(($(date +%s) - start))

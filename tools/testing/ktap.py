@@ -4,6 +4,7 @@
 
 Usage: ktap.py CONSOLE_LOG KERNEL_SOURCE_TREE [--expect-kunit] [--expect-stress]
               [--expect-kmemleak] [--expect-torture "TYPE ..."]
+              [--expect-lockdep recursive|abba|clean [--lockdep-class NAME]]
 
 1. Extracts the KUnit output of the modules loaded in the guest: strips the
    printk timestamps, keeps the suites (the lines from each suite-level
@@ -23,6 +24,20 @@ Usage: ktap.py CONSOLE_LOG KERNEL_SOURCE_TREE [--expect-kunit] [--expect-stress]
    if, between the guest's "GUSSLAB-TORTURE: TYPE:" marker and the next,
    the type's "End of test: SUCCESS" line is there and no line has "!!!",
    "FAILURE", "Cookie check" or "WARNING:".
+7. With --expect-lockdep recursive or abba (gusslab_lockdep.ko's deliberate
+   misuse), counts one test: passed if the console has exactly one lockdep
+   report, "possible recursive locking detected" or "possible circular
+   locking dependency detected" respectively, whose lock being acquired is
+   the class NAME (default "gus-lockdep-demo", the domain's name) and, for
+   recursive, whose lock already held is NAME too; abba's held lock is
+   another, which depends on NAME in the existing chain.  The module must
+   also have said it finished with lockdep off.  The report, and what the
+   same misuse provokes besides (recursive: gus_wait()'s misuse WARN, from
+   its "cut here" to its "end trace" line; abba: might_sleep()'s "BUG:
+   sleeping function called from invalid context" in gus_wait() through the
+   end of its call trace), are left out of the scan in 3; any other report
+   still fails the run.  With --expect-lockdep clean, passed if there is no
+   lockdep report and the module's summary says lockdep is still on.
 
 Prints what it found and a last line "N passed, N failed", where failed
 also counts one for each kernel report and for a missing end marker.
@@ -47,6 +62,11 @@ STRESS = re.compile(r'^gusslab_stress: \d+ s, .* violations (\d+)$')
 KMEMLEAK = re.compile(r'^GUSSLAB-KMEMLEAK: (\d+) unreferenced object')
 TORTURE_MARK = re.compile(r'^GUSSLAB-TORTURE: (\S+?):?(?: |$)')
 TORTURE_BAD = re.compile(r'!!!|FAILURE|Cookie check|WARNING:')
+LOCKDEP_RULE = re.compile(r'^=+$')
+LOCKDEP_KIND = {'recursive': 'possible recursive locking detected',
+                'abba': 'possible circular locking dependency detected'}
+LOCKDEP_DONE = re.compile(r'^gusslab_lockdep: (\S+): done, lockdep off: it reported$')
+LOCKDEP_CLEAN = re.compile(r'^gusslab_lockdep: clean: \d+ replacements .* 0 dead objects seen, lockdep still on$')
 
 
 def console_lines(path):
@@ -156,6 +176,113 @@ def judge_torture(lines, types):
     return passed, failed
 
 
+def block_end(lines, start, end_test, limit=400):
+    """Index of the first line from @start that passes @end_test."""
+    for i in range(start, min(len(lines), start + limit)):
+        if end_test(lines[i]):
+            return i
+    return min(len(lines), start + limit) - 1
+
+
+def task_end(line):
+    return line.strip() == '</TASK>'
+
+
+def lockdep_reports(lines):
+    """[(first, last, banner)] of lockdep's reports: a rule of '=', then
+    "WARNING: ...", through the end of the call trace after "stack
+    backtrace:"."""
+    out = []
+    for i in range(len(lines) - 1):
+        if LOCKDEP_RULE.match(lines[i]) and lines[i + 1].startswith('WARNING: '):
+            bt = block_end(lines, i + 2, lambda l: l == 'stack backtrace:')
+            out.append((i, block_end(lines, bt, task_end), lines[i + 1][9:]))
+    return out
+
+
+def line_after(lines, first, last, text):
+    """The line after the first line in [first, last] equal to @text."""
+    if not text:
+        return ''
+    for i in range(first, last):
+        if lines[i] == text:
+            return lines[i + 1]
+    return ''
+
+
+def judge_lockdep(lines, case, cls):
+    """One verdict, and the line ranges the expected reports cover."""
+    reports = lockdep_reports(lines)
+    excused = []
+    ok, why = True, []
+    if case == 'clean':
+        if reports:
+            ok = False
+            why.append(f'{len(reports)} lockdep report(s): ' +
+                       ', '.join(r[2] for r in reports))
+        summary = [l for l in lines if l.startswith('gusslab_lockdep: clean: ')]
+        if not summary or not LOCKDEP_CLEAN.match(summary[-1]):
+            ok = False
+            why.append('no "lockdep still on" summary from the module')
+    else:
+        kind, tag = LOCKDEP_KIND[case], f'({cls})'
+        if len(reports) != 1:
+            ok = False
+            why.append(f'{len(reports)} lockdep reports, not one' +
+                       (': ' + ', '.join(r[2] for r in reports) if reports else ''))
+        for first, last, banner in reports[:1]:
+            acq = line_after(lines, first, last, next(
+                (l for l in lines[first:last] if l.endswith(' is trying to acquire lock:')), ''))
+            held = line_after(lines, first, last, 'but task is already holding lock:')
+            print(f'    lockdep: {banner}')
+            print(f'    lockdep: acquiring {acq}')
+            print(f'    lockdep: holding   {held}')
+            if banner != kind:
+                ok = False
+                why.append(f'the report is "{banner}", not "{kind}"')
+            if tag not in acq:
+                ok = False
+                why.append(f'the lock acquired is not {tag}')
+            if case == 'recursive' and tag not in held:
+                ok = False
+                why.append(f'the lock held is not {tag}')
+            if case == 'abba':
+                chain = [l for l in lines[first:last] if l.startswith('-> #')]
+                for l in chain:
+                    print(f'    lockdep: chain     {l}')
+                if not held or tag in held:
+                    ok = False
+                    why.append(f'the lock held is not another lock than {tag}')
+                if not any(tag in l for l in chain):
+                    ok = False
+                    why.append(f'{tag} is not in the dependency chain')
+            if ok:
+                excused.append((first, last))
+        done = [m.group(1) for m in map(LOCKDEP_DONE.match, lines) if m]
+        if done != [case]:
+            ok = False
+            why.append('the module did not finish with lockdep off')
+        # What the same misuse provokes besides, once each.
+        for i, l in enumerate(lines):
+            if (case == 'recursive' and l == '------------[ cut here ]------------' and
+                    any(f'gusslab: GUS domain {cls}: waiting inside a read section' in m
+                        for m in lines[i + 1:i + 3])):
+                excused.append((i, block_end(lines, i, lambda m: m.startswith('---[ end trace'))))
+                break
+            if (case == 'abba' and
+                    l.startswith('BUG: sleeping function called from invalid context at ')):
+                last = block_end(lines, i, task_end)
+                if any('gus_wait' in m for m in lines[i:last]) and \
+                   any('[gusslab_lockdep]' in m for m in lines[i:last]):
+                    excused.append((i, last))
+                break
+    if ok:
+        print(f'lockdep {case}: ok')
+    else:
+        print(f'FAIL: lockdep {case}: ' + '; '.join(why))
+    return ok, excused
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('log')
@@ -164,6 +291,8 @@ def main():
     ap.add_argument('--expect-stress', action='store_true')
     ap.add_argument('--expect-kmemleak', action='store_true')
     ap.add_argument('--expect-torture', default='')
+    ap.add_argument('--expect-lockdep', choices=['recursive', 'abba', 'clean'])
+    ap.add_argument('--lockdep-class', default='gus-lockdep-demo')
     opts = ap.parse_args()
     expect_kunit, expect_stress = opts.expect_kunit, opts.expect_stress
     log, tree = opts.log, opts.tree
@@ -211,7 +340,15 @@ def main():
         passed += p
         failed += f
 
-    reports = [l for l in lines if REPORT.search(l)]
+    excused = set()
+    if opts.expect_lockdep:
+        ok, ranges = judge_lockdep(lines, opts.expect_lockdep, opts.lockdep_class)
+        passed += ok
+        failed += not ok
+        for first, last in ranges:
+            excused.update(range(first, last + 1))
+
+    reports = [l for i, l in enumerate(lines) if REPORT.search(l) and i not in excused]
     if reports:
         print(f'FAIL: {len(reports)} kernel report line(s) in the console:')
         for l in reports[:40]:
@@ -221,7 +358,7 @@ def main():
         print('FAIL: the guest never reached its end marker (hang, panic or timeout)')
         failed += 1
     expected = (expect_kunit or expect_stress or opts.expect_kmemleak or
-                opts.expect_torture)
+                opts.expect_torture or opts.expect_lockdep)
     if not expected and not failed:
         passed = 1		# the run itself is the one check
     print(f'{passed} passed, {failed} failed')

@@ -4,12 +4,12 @@
 # Boots a test kernel in QEMU with gusslab's modules and judges the run.
 #
 #   tools/testing/run.sh [--kernel 6.1|6.12|7.3] [--flavour debug|kcsan|perf]
-#                        [--mode kunit|demo|distro|bench|stress|torture] [--smp N]
+#                        [--mode kunit|demo|distro|bench|stress|torture|lockdep] [--smp N]
 #                        [--mem SIZE] [--cpu MODEL] [--timeout SECONDS]
 #                        [--append "KERNEL ARGS"]
 #                        [--verbose] [--stress SECONDS] [--stress-args "PARAMS"]
 #                        [--kmemleak] [--torture SECONDS] [--torture-types "TYPES"]
-#                        [--torture-args "PARAMS"]
+#                        [--torture-args "PARAMS"] [--lockdep-case recursive|abba|clean]
 #
 # kunit   load gusslab.ko and gusslab_test.ko (the suites run at load),
 #         unload both; KTAP is parsed with the tree's kunit.py.  With
@@ -32,6 +32,12 @@
 #         60) with CPU hotplug every second, plus --torture-args; unload.
 #         Each type counts as one pass or one failure: its "End of test:
 #         SUCCESS", and no "!!!", "Cookie check" or WARNING while it ran.
+# lockdep load gusslab.ko and gusslab_lockdep.ko case=CASE (--lockdep-case,
+#         default recursive; a kernel with PROVE_LOCKING: debug or kcsan),
+#         unload.  recursive and abba misuse a GUS domain on purpose: the
+#         run passes only if the console has exactly that lockdep report,
+#         naming the domain (ktap.py --expect-lockdep); clean uses it
+#         correctly and passes only if lockdep reports nothing.
 #
 # --kmemleak (debug flavour; adds kmemleak=on to the kernel arguments)
 #         loads gusslab_kmemleak.ko, whose gusslab objects hold the only
@@ -44,7 +50,8 @@
 # 0, 2, ... on node 0 and 1, 3, ... on node 1.
 #
 # Any BUG/WARNING/Oops/KASAN/KCSAN/lockdep report, a failed insmod/rmmod,
-# a build warning or a timeout fails the run.  The last line is
+# a build warning or a timeout fails the run (in --mode lockdep, all but
+# the reports its case provokes on purpose: ktap.py --expect-lockdep).  The last line is
 # "N passed, N failed"; the exit status is non-zero on any failure.
 set -euo pipefail
 
@@ -55,6 +62,7 @@ cache=${GUSSLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gusslab}
 kernel=6.1 flavour=debug mode=kunit smp=4 mem=2G cpu=max timeout=900 boot_limit=180 append="" verbose=0
 stress="" stress_args="" timeout_set=0
 torture="" torture_types="gus gus-deferred gus-lazy" torture_args="" kmemleak=0
+lockdep_case=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift ;;
@@ -71,6 +79,7 @@ while [ $# -gt 0 ]; do
 	--torture) torture=$2; shift ;;
 	--torture-types) torture_types=$2; shift ;;
 	--torture-args) torture_args=$2; shift ;;
+	--lockdep-case) lockdep_case=$2; shift ;;
 	--verbose) verbose=1 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -103,6 +112,17 @@ case $torture in
    ntypes=$(wc -w <<<"$torture_types")
    [ $timeout_set = 1 ] || timeout=$((timeout + ntypes * (torture + 30))) ;;
 esac
+if [ "$mode" = lockdep ]; then
+	lockdep_case=${lockdep_case:-recursive}
+	case $lockdep_case in
+	recursive|abba|clean) ;;
+	*) fail "--lockdep-case is recursive, abba or clean, not '$lockdep_case'" ;;
+	esac
+	# A boot, two loads: a hang shows long before the default timeout.
+	[ $timeout_set = 1 ] || timeout=300
+elif [ -n "$lockdep_case" ]; then
+	fail "--lockdep-case goes with --mode lockdep"
+fi
 if [ $kmemleak = 1 ]; then
 	case $mode in
 	kunit|stress) ;;
@@ -129,6 +149,9 @@ else
 	bzimage=$kdir/arch/x86/boot/bzImage
 	tree=$("$here/kernel.sh" src "$kernel")
 	tag=$kernel-$flavour
+fi
+if [ "$mode" = lockdep ] && ! grep -q '^CONFIG_PROVE_LOCKING=y' "$kdir/.config"; then
+	fail "--mode lockdep needs a kernel with CONFIG_PROVE_LOCKING (debug or kcsan flavour)"
 fi
 # GUSSLAB_WORK: another scratch directory, for a second run alongside.
 work=${GUSSLAB_WORK:-$cache/work/$tag}
@@ -263,6 +286,16 @@ bench)
 	must insmod gusslab.ko
 	must insmod gusslab_bench.ko
 	must rmmod gusslab_bench
+	must rmmod gusslab
+	EOF
+	;;
+lockdep)
+	# Lockdep reports once per boot: one case per boot.
+	cat >"$root/mode.sh" <<-EOF
+	must insmod gusslab.ko
+	echo "GUSSLAB-LOCKDEP: insmod gusslab_lockdep.ko case=$lockdep_case"
+	must insmod gusslab_lockdep.ko case=$lockdep_case
+	must rmmod gusslab_lockdep
 	must rmmod gusslab
 	EOF
 	;;
@@ -434,6 +467,10 @@ if [ -n "$stress" ]; then
 fi
 [ $kmemleak = 1 ] && ktap_args+=(--expect-kmemleak)
 [ -n "$torture" ] && ktap_args+=(--expect-torture "$torture_types")
+if [ "$mode" = lockdep ]; then
+	ktap_args+=(--expect-lockdep "$lockdep_case")
+	tr -d '\r' <"$log" | sed -n 's/^\[[ 0-9.]*\] //; /^gusslab_lockdep: /p'
+fi
 if [ "$mode" = kunit ]; then
 	python3 "$here/ktap.py" "$log" "$tree" "${ktap_args[@]}"
 else
