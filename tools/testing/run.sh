@@ -233,14 +233,16 @@ kunit)
 		grep -q " $e: " /sys/kernel/tracing/trace ||
 			echo "GUSSLAB-FAIL: no $e event in the trace buffer"
 	done
-	# gusstat on what the example left: 8 records in use, an SMR cache.
+	# gusstat on what the example left: 8 records in use, an SMR cache on
+	# the domain "example", which names the cache as its one user.
 	must sh -c "gusstat > /tmp/gusstat.out"
 	cat /tmp/gusstat.out
-	awk '$1 == "example" && $3 == 8 && $NF == "yes" { ok = 1 } END { exit !ok }' \
+	awk '$1 == "example" && $3 == 8 && $NF == "example" { ok = 1 } END { exit !ok }' \
 		/tmp/gusstat.out || echo "GUSSLAB-FAIL: gusstat: no example line with 8 in use"
 	must sh -c "gusstat -s mem -r | grep -q '^example '"
 	must sh -c "gusstat example | grep -q '^objects: 8 in use'"
 	must sh -c "gusstat -d 1 -n 1 | grep -q '^example '"
+	must grep -qx 'caches example' /sys/kernel/debug/gusslab/gus/example
 	must rmmod gusslab_example
 	must rmmod gusslab
 	[ -e /sys/kernel/debug/gusslab ] && echo "GUSSLAB-FAIL: debugfs left behind"
