@@ -87,6 +87,30 @@ static inline void gus_hrtimer_setup(struct hrtimer *t,
 }
 
 /*
+ * Timers: 6.16 replaced from_timer() with timer_container_of() and removed
+ * the old name.  6.2 added timer_shutdown_sync(), which also keeps the
+ * timer from being armed again (6.1.y stable has it too, from a late
+ * sublevel on, but not 6.1.0); before it del_timer_sync(), whose name
+ * later kernels dropped for timer_delete_sync().
+ */
+#include <linux/timer.h>
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 16, 0)
+#define gus_timer_container_of(var, t, field) timer_container_of(var, t, field)
+#else
+#define gus_timer_container_of(var, t, field) from_timer(var, t, field)
+#endif
+
+static inline void gus_timer_shutdown_sync(struct timer_list *t)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	timer_shutdown_sync(t);
+#else
+	del_timer_sync(t);
+#endif
+}
+
+/*
  * gfp: the masks SLUB applies (mm/internal.h, private).  6.1's reclaim
  * mask still has __GFP_ATOMIC, which 6.3 removed.
  */
