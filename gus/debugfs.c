@@ -31,6 +31,9 @@ static const char *const gus_event_names[GUS_NR_EVENTS] = {
 	[GUS_EV_SCAN] = "scans",
 	[GUS_EV_WAIT] = "waits",
 	[GUS_EV_MISUSE] = "misuses",
+	[GUS_EV_CALL] = "calls",
+	[GUS_EV_CB_RUN] = "callbacks_run",
+	[GUS_EV_BARRIER] = "barriers",
 };
 
 static int gus_domain_show(struct seq_file *m, void *unused)
@@ -56,6 +59,7 @@ static int gus_domain_show(struct seq_file *m, void *unused)
 				seq_printf(m, "cpu%d %lu\n", cpu, s);
 		}
 	}
+	seq_printf(m, "callbacks_pending %lu\n", gus_callbacks_pending(d));
 	for (e = 0; e < GUS_NR_EVENTS; e++)
 		seq_printf(m, "%s %lu\n", gus_event_names[e], gus_event_sum(d, e));
 	seq_puts(m, "caches");

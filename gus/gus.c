@@ -558,7 +558,7 @@ struct gus_domain *__gus_domain_create(const char *name, unsigned int flags,
 		return NULL;
 	d->readers = alloc_percpu(struct gus_reader);
 	d->stats = alloc_percpu(struct gus_stats);
-	if (!d->readers || !d->stats)
+	if (!d->readers || !d->stats || gus_callbacks_init(d))
 		goto fail;
 	strscpy(d->name, name, sizeof(d->name));
 	d->flags = flags;
@@ -580,6 +580,7 @@ struct gus_domain *__gus_domain_create(const char *name, unsigned int flags,
 	mutex_unlock(&gus_domains_lock);
 	return d;
 fail:
+	gus_callbacks_exit(d);
 	free_percpu(d->stats);
 	free_percpu(d->readers);
 	kfree(d);
@@ -686,7 +687,11 @@ static bool gus_domain_in_use(struct gus_domain *d)
  * @d: the domain, or NULL.
  *
  * Refused while a cache created on @d exists: destroy the caches first.
- * Sections still open are a caller bug: they are reported and waited for
+ * Otherwise callbacks still pending (gus_call()) are flushed first: each
+ * one runs, once the sections it waits for have ended, before this
+ * returns, as after gus_barrier(); so are callbacks they queue on @d.
+ * Queuing callbacks on @d while it is destroyed is a caller bug.  Sections
+ * still open are a caller bug too: they are reported and waited for
  * before the domain's memory is freed.
  *
  * Context: process context; may sleep.
@@ -698,6 +703,7 @@ int gus_domain_destroy(struct gus_domain *d)
 		return 0;
 	if (gus_domain_in_use(d))
 		return -EBUSY;
+	gus_callbacks_exit(d);
 	gus_domain_quiesce(d);
 	if (d->flags & GUS_LAZY)
 		rcu_barrier();	/* gus_lazy_kicked() may still be queued */

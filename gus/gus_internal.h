@@ -16,6 +16,9 @@ enum gus_event {
 	GUS_EV_SCAN,		/* polls that scanned the CPUs */
 	GUS_EV_WAIT,		/* gus_wait() calls */
 	GUS_EV_MISUSE,		/* misuse reports */
+	GUS_EV_CALL,		/* gus_call() calls */
+	GUS_EV_CB_RUN,		/* callbacks invoked */
+	GUS_EV_BARRIER,		/* gus_barrier() calls */
 	GUS_NR_EVENTS
 };
 
@@ -87,6 +90,18 @@ extern bool gus_quiet_misuse;
 
 /* The module's debugfs root, /sys/kernel/debug/gusslab (may be an error). */
 extern struct dentry *gusslab_debugfs_root;
+
+/* gus/callback.c: a domain's callback queues (gus_call(), gus_barrier()). */
+int gus_callbacks_init(struct gus_domain *d);
+void gus_callbacks_exit(struct gus_domain *d);
+unsigned long gus_callbacks_pending(struct gus_domain *d);
+
+/*
+ * Test hook: while set, callback timers re-arm without polling or
+ * invoking anything, so that a test can keep callbacks queued, e.g.
+ * across taking their CPU offline.
+ */
+extern bool gus_callbacks_hold;
 
 int gus_debugfs_init(void);
 void gus_debugfs_exit(void);

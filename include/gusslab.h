@@ -100,6 +100,7 @@ struct gus_reader {
 } ____cacheline_aligned_in_smp;
 
 struct gus_stats;
+struct gus_cbs;
 
 /* private: a domain; allocate with gus_domain_create(). */
 struct gus_domain {
@@ -107,6 +108,7 @@ struct gus_domain {
 	atomic_long_t rd_seq ____cacheline_aligned_in_smp;
 	struct gus_reader __percpu *readers ____cacheline_aligned_in_smp;
 	struct gus_stats __percpu *stats;
+	struct gus_cbs __percpu *cbs;	/* gus/callback.c */
 	unsigned int flags;
 	unsigned long lazy_kick;
 	struct rcu_head lazy_head;
@@ -301,6 +303,24 @@ unsigned long gus_current(struct gus_domain *d);
 bool gus_poll(struct gus_domain *d, unsigned long goal);
 void gus_wait(struct gus_domain *d, unsigned long goal);
 void gus_synchronize(struct gus_domain *d);
+
+/**
+ * struct gus_head - a callback queued with gus_call(), like struct rcu_head.
+ * @next: private: the next callback queued on the same CPU.
+ * @func: private: the function gus_call() was given.
+ *
+ * Embed one in the object whose reclamation the callback does: queuing
+ * allocates nothing.  The head belongs to gus/callback.c from gus_call()
+ * until @func is called with it; queuing it again before that corrupts
+ * the queue.
+ */
+struct gus_head {
+	struct gus_head *next;
+	void (*func)(struct gus_head *head);
+};
+
+void gus_call(struct gus_domain *d, struct gus_head *head, void (*func)(struct gus_head *head));
+void gus_barrier(struct gus_domain *d);
 
 /* Cache flags. */
 #define GUS_CACHE_SMR		0x1U	/* frees are reclaimed through GUS */
