@@ -27,6 +27,13 @@
  *   smr        free+reuse of an SMR cache with readers on the other CPUs
  *              vs kmem_cache + call_rcu() and SLAB_TYPESAFE_BY_RCU reuse;
  *              also the peak number of freed objects not yet reusable
+ *   call       gus_call() per mode vs call_rcu(), readers on every other
+ *              CPU: cost per call and peak pending (queued - invoked) in
+ *              a flood of 100,000, and queue-to-invoke latency (mean, max)
+ *              of single callbacks
+ *
+ * The module parameter cases= (e.g. cases=call,smr) runs only the cases
+ * named; empty (the default) runs them all.
  */
 #include <linux/delay.h>
 #include <linux/kthread.h>
@@ -34,6 +41,8 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
 
 #include <gusslab.h>
 #include <gusslab_compat.h>
@@ -44,6 +53,28 @@ GUS_IMPORT_INTERNAL();
 static unsigned int loops = 1000000;
 module_param(loops, uint, 0444);
 MODULE_PARM_DESC(loops, "iterations of the single-CPU cases");
+
+static char *cases = "";
+module_param(cases, charp, 0444);
+MODULE_PARM_DESC(cases, "comma-separated cases to run (default: all)");
+
+/* Is @name in the cases= list (or the list empty)? */
+static bool bench_want(const char *name)
+{
+	size_t len = strlen(name);
+	const char *p = cases;
+
+	if (!p || !*p)
+		return true;
+	while (*p) {
+		if (!strncmp(p, name, len) && (p[len] == ',' || !p[len]))
+			return true;
+		p = strchrnul(p, ',');
+		if (*p)
+			p++;
+	}
+	return false;
+}
 
 static const struct {
 	const char *name;
@@ -890,21 +921,148 @@ out:
 	kmem_cache_destroy(smr_k);
 }
 
+/* ---- call: gus_call() vs call_rcu() --------------------------------- */
+
+#define CALL_FLOOD	100000UL
+#define CALL_ROUNDS	50
+
+struct call_obj {
+	struct gus_head head;
+	struct rcu_head rcu;
+	u64 queued_ns;
+};
+
+static atomic_long_t call_ran;
+static atomic64_t call_lat_sum, call_lat_max;
+
+static void call_note(struct call_obj *o)
+{
+	s64 lat = ktime_get_ns() - o->queued_ns;
+	s64 max = atomic64_read(&call_lat_max);
+
+	atomic64_add(lat, &call_lat_sum);
+	while (lat > max && !atomic64_try_cmpxchg(&call_lat_max, &max, lat))
+		;
+	/* Last: the waiter may reuse the object once the count moves. */
+	atomic_long_inc(&call_ran);
+}
+
+static void call_gus_fn(struct gus_head *h)
+{
+	call_note(container_of(h, struct call_obj, head));
+}
+
+static void call_rcu_fn(struct rcu_head *h)
+{
+	call_note(container_of(h, struct call_obj, rcu));
+}
+
+static void call_queue(struct gus_domain *d, struct call_obj *o)
+{
+	o->queued_ns = ktime_get_ns();
+	if (d)
+		gus_call(d, &o->head, call_gus_fn);
+	else
+		call_rcu(&o->rcu, call_rcu_fn);
+}
+
+/* One mode (@d) or call_rcu() (@d NULL): flood, then single callbacks. */
+static void call_run(const char *what, struct gus_domain *d, struct call_obj *objs,
+		     u64 *base_ps)
+{
+	long peak = 0, pending;
+	char line[48];
+	unsigned long i;
+	u64 t0, ps;
+
+	atomic_long_set(&call_ran, 0);
+	t0 = ktime_get_ns();
+	for (i = 0; i < CALL_FLOOD; i++) {
+		call_queue(d, &objs[i]);
+		pending = i + 1 - atomic_long_read(&call_ran);
+		peak = max(peak, pending);
+		if (!(i % 1024))
+			cond_resched();
+	}
+	ps = per_op(t0, CALL_FLOOD);
+	if (d)
+		gus_barrier(d);
+	else
+		rcu_barrier();
+	if (!*base_ps)
+		*base_ps = ps;
+	snprintf(line, sizeof(line), "%s per call", what);
+	bench_report("call", line, ps, *base_ps);
+	pr_info("BENCH call       %s flood of %lu: peak pending %ld\n", what,
+		CALL_FLOOD, peak);
+
+	atomic_long_set(&call_ran, 0);
+	atomic64_set(&call_lat_sum, 0);
+	atomic64_set(&call_lat_max, 0);
+	for (i = 0; i < CALL_ROUNDS; i++) {
+		call_queue(d, &objs[0]);
+		while (atomic_long_read(&call_ran) == i)
+			usleep_range(20, 40);
+	}
+	pr_info("BENCH call       %s latency mean %llu ns max %lld ns\n", what,
+		div64_u64(atomic64_read(&call_lat_sum), CALL_ROUNDS),
+		(long long)atomic64_read(&call_lat_max));
+}
+
+static void bench_call(void)
+{
+	struct call_obj *objs = vcalloc(CALL_FLOOD, sizeof(*objs));
+	struct task_struct **t;
+	u64 base = 0;
+	int m;
+
+	if (!objs)
+		return;
+	readers_use_rcu = true;
+	t = start_readers();
+	call_run("call_rcu", NULL, objs, &base);
+	stop_readers(t);
+
+	readers_use_rcu = false;
+	for (m = 0; m < ARRAY_SIZE(modes); m++) {
+		reader_domain = gus_domain_create("bench", modes[m].flags);
+		if (!reader_domain)
+			break;
+		t = start_readers();
+		call_run(modes[m].name, reader_domain, objs, &base);
+		stop_readers(t);
+		gus_domain_destroy(reader_domain);
+	}
+	vfree(objs);
+}
+
 static int __init bench_init(void)
 {
 	/* Stay on the first CPU: readers and consumers run on the others. */
 	set_cpus_allowed_ptr(current, cpumask_of(cpumask_first(cpu_online_mask)));
 	pr_info("BENCH start: %u CPUs, %u loops\n", num_online_cpus(), loops);
-	bench_sections();
-	bench_advance();
-	bench_reclaim();
-	bench_ring();
-	bench_pair();
-	bench_bulk();
-	bench_shuffle();
-	bench_remote();
-	bench_scaling();
-	bench_smr();
+	if (bench_want("sections"))
+		bench_sections();
+	if (bench_want("advance"))
+		bench_advance();
+	if (bench_want("reclaim"))
+		bench_reclaim();
+	if (bench_want("ring"))
+		bench_ring();
+	if (bench_want("pair"))
+		bench_pair();
+	if (bench_want("bulk"))
+		bench_bulk();
+	if (bench_want("shuffle"))
+		bench_shuffle();
+	if (bench_want("remote"))
+		bench_remote();
+	if (bench_want("scaling"))
+		bench_scaling();
+	if (bench_want("smr"))
+		bench_smr();
+	if (bench_want("call"))
+		bench_call();
 	pr_info("BENCH done\n");
 	return 0;
 }

@@ -10,6 +10,7 @@
 #                        [--verbose] [--stress SECONDS] [--stress-args "PARAMS"]
 #                        [--kmemleak] [--torture SECONDS] [--torture-types "TYPES"]
 #                        [--torture-args "PARAMS"] [--lockdep-case recursive|abba|clean]
+#                        [--bench-args "PARAMS"]
 #
 # kunit   load gusslab.ko and gusslab_test.ko (the suites run at load),
 #         unload both; KTAP is parsed with the tree's kunit.py.  With
@@ -20,7 +21,8 @@
 # distro  build against Debian's linux-headers-amd64 with W=1 (no warning
 #         allowed), boot Debian's own linux-image-amd64, load, check
 #         /sys/kernel/debug/gusslab, unload.
-# bench   load gusslab.ko and gusslab_bench.ko (perf flavour only).
+# bench   load gusslab.ko and gusslab_bench.ko (perf flavour only), with
+#         --bench-args as its parameters (e.g. "cases=call").
 # stress  load gusslab.ko and gusslab_stress.ko duration=SECONDS (--stress,
 #         default 60) plus --stress-args (e.g. "debug=0x7c threads=8"); the
 #         module runs at load and fails it on any violation.  Its summary
@@ -63,6 +65,7 @@ kernel=6.1 flavour=debug mode=kunit smp=4 mem=2G cpu=max timeout=900 boot_limit=
 stress="" stress_args="" timeout_set=0
 torture="" torture_types="gus gus-deferred gus-lazy" torture_args="" kmemleak=0
 lockdep_case=""
+bench_args=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift ;;
@@ -80,6 +83,7 @@ while [ $# -gt 0 ]; do
 	--torture-types) torture_types=$2; shift ;;
 	--torture-args) torture_args=$2; shift ;;
 	--lockdep-case) lockdep_case=$2; shift ;;
+	--bench-args) bench_args=$2; shift ;;
 	--verbose) verbose=1 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -284,9 +288,9 @@ distro)
 bench)
 	[ "$flavour" = perf ] || fail "benchmarks run on the perf flavour only"
 	append="slab_nomerge $append"	# our SLUB caches stay our own
-	cat >"$root/mode.sh" <<-'EOF'
+	cat >"$root/mode.sh" <<-EOF
 	must insmod gusslab.ko
-	must insmod gusslab_bench.ko
+	must insmod gusslab_bench.ko $bench_args
 	must rmmod gusslab_bench
 	must rmmod gusslab
 	EOF
