@@ -410,7 +410,7 @@ static enum hrtimer_restart cb_irq_fn(struct hrtimer *t)
 {
 	struct cb_irq *ci = container_of(t, struct cb_irq, timer);
 
-	ci->hardirq = in_hardirq();
+	WRITE_ONCE(ci->hardirq, in_hardirq());
 	gus_call(ci->x->d, &ci->o->head, cb_count);
 	atomic_set(&ci->fired, 1);
 	return HRTIMER_NORESTART;
@@ -434,7 +434,7 @@ static void gus_callback_from_hardirq(struct kunit *test)
 	raw_spin_lock_irqsave(&cb_raw_lock, flags);
 	gus_call(x->d, &o[1].head, cb_count);
 	raw_spin_unlock_irqrestore(&cb_raw_lock, flags);
-	KUNIT_EXPECT_TRUE(test, ci.hardirq);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(ci.hardirq));
 	KUNIT_EXPECT_TRUE(test, cb_wait_ran(x, 2));
 	KUNIT_EXPECT_EQ(test, cb_not_once(o, 2), 0U);
 	KUNIT_EXPECT_EQ(test, atomic_read(&x->not_softirq), 0);
