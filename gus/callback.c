@@ -315,6 +315,8 @@ void gus_barrier(struct gus_domain *d)
 	struct gus_cbs *c;
 	int cpu;
 
+	/* A wait for goals, as gus_wait(): lockdep sees it inside a section. */
+	gus_lock_map_sync(&d->dep_map);
 	might_sleep();
 	gus_count(d, GUS_EV_BARRIER);
 	mutex_lock(&gus_barrier_mutex);
