@@ -31,21 +31,7 @@ GUS_IMPORT_INTERNAL();
 #define CB_HOLD_MS	100	/* how long a held-up callback must stay held */
 #define CB_FLOOD	100000U
 
-struct cb_mode {
-	const char *name;
-	unsigned int flags;
-};
-
-static const struct cb_mode cb_modes[] = {
-	{ "default", 0 }, { "deferred", GUS_DEFERRED }, { "lazy", GUS_LAZY },
-};
-
-static void cb_mode_desc(const struct cb_mode *m, char *desc)
-{
-	strscpy(desc, m->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(cb_mode, cb_modes, cb_mode_desc);
+GUS_TEST_MODES_PARAM(cb);
 
 struct cb_ctx;
 
@@ -73,7 +59,7 @@ struct cb_ctx {
 
 static struct gus_domain *cb_domain(struct kunit *test)
 {
-	const struct cb_mode *m = test->param_value;
+	const struct gus_test_mode *m = test->param_value;
 	struct gus_domain *d;
 	char name[32];
 
@@ -311,7 +297,7 @@ static void gus_callback_waits_for_older_reader(struct kunit *test)
  */
 static void gus_callback_not_blocked_by_newer_reader(struct kunit *test)
 {
-	const struct cb_mode *m = test->param_value;
+	const struct gus_test_mode *m = test->param_value;
 	struct cb_reader r = {};
 	struct cb_ctx *x;
 	struct cb_obj *o;

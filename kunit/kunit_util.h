@@ -37,6 +37,26 @@ static inline int gus_test_cmp_ptr(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * The three domain modes, for cases run once per mode:
+ * GUS_TEST_MODES_PARAM(foo) defines foo_mode_gen_params for
+ * KUNIT_CASE_PARAM(); test->param_value is a const struct gus_test_mode *.
+ */
+struct gus_test_mode {
+	const char *name;
+	unsigned int flags;
+};
+
+#define GUS_TEST_MODES_PARAM(prefix)					\
+static const struct gus_test_mode prefix##_modes[] = {			\
+	{ "default", 0 }, { "deferred", GUS_DEFERRED }, { "lazy", GUS_LAZY }, \
+};									\
+static void prefix##_mode_desc(const struct gus_test_mode *m, char *desc) \
+{									\
+	strscpy(desc, m->name, KUNIT_PARAM_DESC_SIZE);			\
+}									\
+KUNIT_ARRAY_PARAM(prefix##_mode, prefix##_modes, prefix##_mode_desc)
+
 /* Exported (GPL) by kernel/rcu/update.c, declared in its private rcu.h. */
 void rcu_expedite_gp(void);
 void rcu_unexpedite_gp(void);

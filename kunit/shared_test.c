@@ -27,25 +27,11 @@
 
 GUS_IMPORT_INTERNAL();
 
-struct shared_mode {
-	const char *name;
-	unsigned int flags;
-};
-
-static const struct shared_mode shared_modes[] = {
-	{ "default", 0 }, { "deferred", GUS_DEFERRED }, { "lazy", GUS_LAZY },
-};
-
-static void shared_mode_desc(const struct shared_mode *m, char *desc)
-{
-	strscpy(desc, m->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(shared_mode, shared_modes, shared_mode_desc);
+GUS_TEST_MODES_PARAM(shared);
 
 static struct gus_domain *shared_domain(struct kunit *test)
 {
-	const struct shared_mode *m = test->param_value;
+	const struct gus_test_mode *m = test->param_value;
 	struct gus_domain *d;
 	char name[32];
 
