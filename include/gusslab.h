@@ -228,6 +228,7 @@ do {									\
  *     or a lock of the updaters held.
  * @d: the domain to name in a report, or NULL.
  *
+ * Context: any context in which @c holds; checked under CONFIG_PROVE_RCU.
  * Return: the pointer's value, ordered before accesses through it.
  */
 #define gus_dereference_check(p, c, d)					\
@@ -259,6 +260,7 @@ do {									\
  *
  * A plain load: updates are excluded by @c, so no ordering is needed.
  *
+ * Context: the update side, where @c holds.
  * Return: the pointer's value.
  */
 #define gus_dereference_protected(p, c)					\
@@ -276,6 +278,8 @@ do {									\
  *
  * A release store, so a reader that loads @v with gus_dereference() sees
  * the initialisation.
+ *
+ * Context: any context; updates of @p must be serialized by the caller.
  */
 #define gus_assign_pointer(p, v)					\
 do {									\
@@ -290,6 +294,7 @@ do {									\
  *
  * For tests against NULL or another pointer.
  *
+ * Context: any context.
  * Return: the pointer's value.
  */
 #define gus_access_pointer(p)						\
