@@ -22,12 +22,16 @@
  * get_gp_completed on 6.1); goals are compared for equality only.
  * Readers run in interrupts too (irq_capable).  Only <gusslab.h> is used.
  *
- * GUS has no callbacks, so call and cb_barrier are emulated: call()
- * queues a callback (any context); a work item stamps the queued ones as
- * one batch with gus_advance() and invokes the batch, bottom halves off
- * as RCU invokes its callbacks, once gus_poll() says its goal is reached.
- * One batch waits at a time while the next one fills.  cb_barrier() waits
- * until every callback queued before it has been invoked.
+ * call and cb_barrier ride on gus_call().  rcutorture's callbacks take
+ * an rcu_head, gus_call()'s a gus_head, so call() gathers the rcu_heads
+ * in a list and one gus_head stands for a batch of them: the batch's
+ * gus_call() is queued after its heads were, and when it runs (softirq,
+ * as RCU's callbacks do) it invokes them in order and queues the next
+ * batch, gathered meanwhile, with gus_call() on its own head.  One batch
+ * waits at a time while the next one fills.  cb_barrier() waits until
+ * every callback queued before it has been invoked.  So rcutorture's
+ * callback tests (the forward-progress floods, the barrier test) torture
+ * gus/callback.c too.
  *
  * build.sh passes -DGUS_TORTURE_COMP_STATE when struct rcu_torture_ops
  * has ->get_comp_state and ->same_gp_state (6.12 and later), else
@@ -35,7 +39,6 @@
  */
 #include <linux/spinlock.h>
 #include <linux/wait.h>
-#include <linux/workqueue.h>
 #include <gusslab.h>
 
 static struct gus_domain *gus_torture_domain;
@@ -43,14 +46,14 @@ static unsigned long gus_torture_completed;	/* a goal already reached */
 
 static struct {
 	spinlock_t lock;			/* protects the fields below */
-	struct rcu_head *next, **next_tail;	/* queued, no goal yet */
-	struct rcu_head *wait, **wait_tail;	/* the batch waiting for goal */
-	unsigned long goal;
+	struct rcu_head *next, **next_tail;	/* queued, batch not started */
+	struct rcu_head *wait;			/* the batch gus_call() holds */
+	bool in_flight;				/* batch's gus_call() queued */
 	unsigned long queued;			/* callbacks queued, ever */
 	unsigned long invoked;			/* callbacks invoked, ever */
-	unsigned long batches;			/* batches stamped, ever */
+	unsigned long batches;			/* batches started, ever */
 	wait_queue_head_t barrier_wq;
-	struct delayed_work work;
+	struct gus_head batch;
 } gus_torture_cbs;
 
 static int gus_torture_read_lock(void)
@@ -112,9 +115,26 @@ static bool __maybe_unused gus_torture_same_gp_state(unsigned long goal1,
 	return goal1 == goal2;
 }
 
+static void gus_torture_batch_done(struct gus_head *batch);
+
+/* Make next the batch in flight.  Return: whether to gus_call() it. */
+static bool gus_torture_start_batch(void)
+{
+	lockdep_assert_held(&gus_torture_cbs.lock);
+	gus_torture_cbs.in_flight = !!gus_torture_cbs.next;
+	if (!gus_torture_cbs.next)
+		return false;
+	gus_torture_cbs.wait = gus_torture_cbs.next;
+	gus_torture_cbs.next = NULL;
+	gus_torture_cbs.next_tail = &gus_torture_cbs.next;
+	gus_torture_cbs.batches++;
+	return true;
+}
+
 static void gus_torture_call(struct rcu_head *head, rcu_callback_t func)
 {
 	unsigned long flags;
+	bool start = false;
 
 	head->func = func;
 	head->next = NULL;
@@ -122,50 +142,39 @@ static void gus_torture_call(struct rcu_head *head, rcu_callback_t func)
 	*gus_torture_cbs.next_tail = head;
 	gus_torture_cbs.next_tail = &head->next;
 	gus_torture_cbs.queued++;
+	if (!gus_torture_cbs.in_flight)
+		start = gus_torture_start_batch();
 	spin_unlock_irqrestore(&gus_torture_cbs.lock, flags);
-	queue_delayed_work(system_unbound_wq, &gus_torture_cbs.work, 0);
+	/* After the append: the batch's goal comes after this callback. */
+	if (start)
+		gus_call(gus_torture_domain, &gus_torture_cbs.batch, gus_torture_batch_done);
 }
 
-static void gus_torture_cb_work(struct work_struct *work)
+/* gus_call()'s callback for a batch: softirq, bottom halves off. */
+static void gus_torture_batch_done(struct gus_head *batch)
 {
-	struct rcu_head *ready = NULL, *next;
-	unsigned long n = 0;
-	bool more;
+	struct rcu_head *ready, *next;
+	unsigned long flags, n = 0;
+	bool again;
 
-	spin_lock_irq(&gus_torture_cbs.lock);
-	if (gus_torture_cbs.wait &&
-	    gus_poll(gus_torture_domain, gus_torture_cbs.goal)) {
-		ready = gus_torture_cbs.wait;
-		gus_torture_cbs.wait = NULL;
-		gus_torture_cbs.wait_tail = &gus_torture_cbs.wait;
-	}
-	if (!gus_torture_cbs.wait && gus_torture_cbs.next) {
-		gus_torture_cbs.wait = gus_torture_cbs.next;
-		gus_torture_cbs.wait_tail = gus_torture_cbs.next_tail;
-		gus_torture_cbs.next = NULL;
-		gus_torture_cbs.next_tail = &gus_torture_cbs.next;
-		/* Fully ordered: the callers' unlinks come before the goal. */
-		gus_torture_cbs.goal = gus_advance(gus_torture_domain);
-		gus_torture_cbs.batches++;
-	}
-	more = gus_torture_cbs.wait;
-	spin_unlock_irq(&gus_torture_cbs.lock);
+	spin_lock_irqsave(&gus_torture_cbs.lock, flags);
+	ready = gus_torture_cbs.wait;
+	gus_torture_cbs.wait = NULL;
+	again = gus_torture_start_batch();
+	spin_unlock_irqrestore(&gus_torture_cbs.lock, flags);
 
 	for (; ready; ready = next) {
 		next = ready->next;
-		local_bh_disable();
 		ready->func(ready);
-		local_bh_enable();
 		n++;
 	}
-	if (n) {
-		spin_lock_irq(&gus_torture_cbs.lock);
-		gus_torture_cbs.invoked += n;
-		spin_unlock_irq(&gus_torture_cbs.lock);
-		wake_up_all(&gus_torture_cbs.barrier_wq);
-	}
-	if (more)
-		queue_delayed_work(system_unbound_wq, &gus_torture_cbs.work, 1);
+	spin_lock_irqsave(&gus_torture_cbs.lock, flags);
+	gus_torture_cbs.invoked += n;
+	spin_unlock_irqrestore(&gus_torture_cbs.lock, flags);
+	wake_up_all(&gus_torture_cbs.barrier_wq);
+	/* The head is off gus_call()'s queue while it runs: reuse it. */
+	if (again)
+		gus_call(gus_torture_domain, batch, gus_torture_batch_done);
 }
 
 static bool gus_torture_invoked(unsigned long target)
@@ -186,7 +195,6 @@ static void gus_torture_cb_barrier(void)
 	spin_lock_irq(&gus_torture_cbs.lock);
 	target = gus_torture_cbs.queued;
 	spin_unlock_irq(&gus_torture_cbs.lock);
-	queue_delayed_work(system_unbound_wq, &gus_torture_cbs.work, 0);
 	wait_event(gus_torture_cbs.barrier_wq, gus_torture_invoked(target));
 }
 
@@ -210,12 +218,11 @@ static void gus_torture_init(const char *name, unsigned int flags)
 	gus_torture_cbs.next = NULL;
 	gus_torture_cbs.next_tail = &gus_torture_cbs.next;
 	gus_torture_cbs.wait = NULL;
-	gus_torture_cbs.wait_tail = &gus_torture_cbs.wait;
+	gus_torture_cbs.in_flight = false;
 	gus_torture_cbs.queued = 0;
 	gus_torture_cbs.invoked = 0;
 	gus_torture_cbs.batches = 0;
 	init_waitqueue_head(&gus_torture_cbs.barrier_wq);
-	INIT_DELAYED_WORK(&gus_torture_cbs.work, gus_torture_cb_work);
 
 	/* ->init cannot fail: without a domain the test oopses at once. */
 	gus_torture_domain = gus_domain_create(name, flags);
@@ -245,8 +252,9 @@ static void gus_torture_cleanup(void)
 	/* Late callbacks (rcu_torture_cb() drops them while stopping). */
 	while (!gus_torture_invoked(READ_ONCE(gus_torture_cbs.queued)))
 		gus_torture_cb_barrier();
-	cancel_delayed_work_sync(&gus_torture_cbs.work);
-	WARN_ON_ONCE(gus_torture_cbs.next || gus_torture_cbs.wait);
+	gus_barrier(gus_torture_domain);	/* the last batch has returned */
+	WARN_ON_ONCE(gus_torture_cbs.next || gus_torture_cbs.wait ||
+		     gus_torture_cbs.in_flight);
 	gus_domain_destroy(gus_torture_domain);
 	gus_torture_domain = NULL;
 }
