@@ -572,6 +572,7 @@ struct gus_domain *__gus_domain_create(const char *name, unsigned int flags,
 	if (gus_find_locked(name)) {
 		mutex_unlock(&gus_domains_lock);
 		pr_err("gusslab: GUS domain %s already exists\n", name);
+		gus_callbacks_exit(d);	/* while the map's key is registered */
 		lockdep_unregister_key(&d->dep_key);
 		goto fail;
 	}

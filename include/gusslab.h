@@ -212,8 +212,8 @@ void __gus_dereference_report(struct gus_domain *d, const char *what);
 do {									\
 	static bool __gus_warned;					\
 									\
-	if (!__gus_warned && !(c)) {					\
-		__gus_warned = true;					\
+	if (!(c) && !READ_ONCE(__gus_warned)) {				\
+		WRITE_ONCE(__gus_warned, true);				\
 		__gus_dereference_report(d, what);			\
 	}								\
 } while (0)
