@@ -315,8 +315,7 @@ void gus_barrier(struct gus_domain *d)
 	struct gus_cbs *c;
 	int cpu;
 
-	/* A wait for goals, as gus_wait(): lockdep sees it inside a section. */
-	gus_lock_map_sync(&d->dep_map);
+	gus_lock_sync(d);	/* a wait for goals, as gus_wait() */
 	might_sleep();
 	gus_count(d, GUS_EV_BARRIER);
 	mutex_lock(&gus_barrier_mutex);

@@ -150,7 +150,6 @@
 static DEFINE_MUTEX(gus_domains_lock);	/* protects gus_domains */
 static LIST_HEAD(gus_domains);
 DEFINE_MUTEX(gus_users_lock);		/* protects every domain's users */
-GUS_EXPORT_INTERNAL(gus_users_lock);
 
 static bool start_near_wrap = IS_ENABLED(CONFIG_DEBUG_KERNEL);
 module_param(start_near_wrap, bool, 0444);
@@ -427,18 +426,6 @@ void __gus_dereference_report(struct gus_domain *d, const char *what)
 }
 EXPORT_SYMBOL_GPL(__gus_dereference_report);
 
-/*
- * Tell lockdep that the caller waits for every section of @d to end: it
- * then reports a wait inside a section of @d, and a cycle through a lock
- * held here that some reader takes inside its section.  A sync, not an
- * acquisition, so a wait with interrupts on does not clash with readers
- * in interrupt context (who hold the map as recursive readers).
- */
-static void gus_lock_sync(struct gus_domain *d)
-{
-	gus_lock_map_sync(&d->dep_map);
-}
-
 /**
  * gus_wait() - sleep until a goal is reached.
  * @d: the domain.
@@ -666,15 +653,38 @@ void gus_domain_detach(struct gus_domain *d, struct gus_domain_user *u)
 
 GUS_EXPORT_INTERNAL(gus_domain_detach);
 
-/* Does a cache still reclaim through @d?  Names the first if so. */
-static bool gus_domain_in_use(struct gus_domain *d)
+static unsigned int gus_domain_users_locked(struct gus_domain *d)
 {
 	struct gus_domain_user *u;
 	unsigned int n = 0;
 
-	mutex_lock(&gus_users_lock);
+	lockdep_assert_held(&gus_users_lock);
 	list_for_each_entry(u, &d->users, node)
 		n++;
+	return n;
+}
+
+/* How many caches reclaim through @d now.  Context: may sleep. */
+unsigned int gus_domain_users(struct gus_domain *d)
+{
+	unsigned int n;
+
+	mutex_lock(&gus_users_lock);
+	n = gus_domain_users_locked(d);
+	mutex_unlock(&gus_users_lock);
+	return n;
+}
+
+GUS_EXPORT_INTERNAL(gus_domain_users);
+
+/* Does a cache still reclaim through @d?  Names the first if so. */
+static bool gus_domain_in_use(struct gus_domain *d)
+{
+	struct gus_domain_user *u;
+	unsigned int n;
+
+	mutex_lock(&gus_users_lock);
+	n = gus_domain_users_locked(d);
 	u = list_first_entry_or_null(&d->users, struct gus_domain_user, node);
 	if (u)
 		pr_err("gusslab: GUS domain %s: not destroyed: %u cache(s) still reclaim through it, %s the first\n",

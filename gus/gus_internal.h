@@ -7,6 +7,7 @@
 
 #include <linux/debugfs.h>
 #include <gusslab.h>
+#include <gusslab_compat.h>
 
 /* Per-CPU event counters of a domain, summed when read. */
 enum gus_event {
@@ -51,6 +52,18 @@ static inline void gus_count(struct gus_domain *d, enum gus_event e)
 unsigned long gus_event_sum(struct gus_domain *d, enum gus_event e);
 
 /*
+ * Tell lockdep that the caller waits for every section of @d to end: it
+ * then reports a wait inside a section of @d, and a cycle through a lock
+ * held here that some reader takes inside its section.  A sync, not an
+ * acquisition, so a wait with interrupts on does not clash with readers
+ * in interrupt context (who hold the map as recursive readers).
+ */
+static inline void gus_lock_sync(struct gus_domain *d)
+{
+	gus_lock_map_sync(&d->dep_map);
+}
+
+/*
  * Test hook: create a domain whose sequences start at @start, e.g. just
  * below the wrap point.  @start must be odd.
  */
@@ -74,6 +87,7 @@ extern struct mutex gus_users_lock;
 
 void gus_domain_attach(struct gus_domain *d, struct gus_domain_user *u);
 void gus_domain_detach(struct gus_domain *d, struct gus_domain_user *u);
+unsigned int gus_domain_users(struct gus_domain *d);
 
 /* Wait out the sections still open when a domain is destroyed. */
 void gus_domain_quiesce(struct gus_domain *d);

@@ -57,25 +57,13 @@ struct cb_ctx {
 	atomic_t chain_ran;
 };
 
-static struct gus_domain *cb_domain(struct kunit *test)
-{
-	const struct gus_test_mode *m = test->param_value;
-	struct gus_domain *d;
-	char name[32];
-
-	snprintf(name, sizeof(name), "kunit-cb-%s", m->name);
-	d = gus_domain_create(name, m->flags);
-	KUNIT_ASSERT_NOT_NULL(test, d);
-	return d;
-}
-
 static struct cb_ctx *cb_ctx(struct kunit *test)
 {
 	struct cb_ctx *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, x);
 	x->offline_cpu = -1;
-	x->d = cb_domain(test);
+	x->d = gus_test_mode_domain(test, "kunit-cb");
 	return x;
 }
 
@@ -322,28 +310,6 @@ static void gus_callback_not_blocked_by_newer_reader(struct kunit *test)
 	gus_domain_destroy(x->d);
 }
 
-struct cb_churner {
-	struct gus_domain *d;
-	bool stop;
-};
-
-/* Sections of 200 us back to back, so that goals take varying times. */
-static int cb_churner_fn(void *arg)
-{
-	struct cb_churner *ch = arg;
-
-	while (!READ_ONCE(ch->stop)) {
-		u64 end = ktime_get_ns() + 200 * NSEC_PER_USEC;
-
-		gus_enter(ch->d);
-		while (ktime_get_ns() < end)
-			cpu_relax();
-		gus_exit(ch->d);
-		cond_resched();
-	}
-	return gus_test_park();
-}
-
 #define CB_FIFO		3000U
 
 /* Callbacks queued on one CPU, over many batches, run in that order. */
@@ -353,7 +319,7 @@ static void gus_callback_fifo_per_cpu(struct kunit *test)
 	struct cb_obj *o = cb_objs(test, x, CB_FIFO);
 	struct task_struct **t = kunit_kcalloc(test, nr_cpu_ids, sizeof(*t), GFP_KERNEL);
 	int cpu = cpumask_first(cpu_online_mask), c;
-	struct cb_churner ch = { .d = x->d };
+	struct gus_test_churner ch = { .d = x->d, .yield = true };
 	unsigned int i, wrong = 0, first_wrong = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
@@ -362,7 +328,7 @@ static void gus_callback_fifo_per_cpu(struct kunit *test)
 	for_each_online_cpu(c) {
 		if (c == cpu)
 			continue;
-		t[c] = kthread_run_on_cpu(cb_churner_fn, &ch, c, "gus-cb-churn/%u");
+		t[c] = kthread_run_on_cpu(gus_test_churner_fn, &ch, c, "gus-cb-churn/%u");
 		KUNIT_ASSERT_FALSE(test, IS_ERR(t[c]));
 	}
 	cb_queue_on(test, x, cpu, o, CB_FIFO, 100);
@@ -559,7 +525,7 @@ static void gus_callback_flood(struct kunit *test)
 	u64 t0;
 
 	KUNIT_ASSERT_NOT_NULL(test, f);
-	f->d = cb_domain(test);
+	f->d = gus_test_mode_domain(test, "kunit-cb");
 	init_completion(&f->done);
 	t0 = ktime_get_ns();
 	t = kthread_run_on_cpu(cb_flood_fn, f, cpumask_first(cpu_online_mask),

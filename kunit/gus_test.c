@@ -316,16 +316,10 @@ static void gus_reader_slots_own_lines(struct kunit *test)
 	gus_domain_destroy(d);
 }
 
-struct gus_churner {
-	struct gus_domain *d;
-	bool stop;
-	atomic_t running;
-};
-
 /* Back-to-back sections, each 200 us: hardly ever none open. */
-static int gus_churner_fn(void *arg)
+int gus_test_churner_fn(void *arg)
 {
-	struct gus_churner *ch = arg;
+	struct gus_test_churner *ch = arg;
 
 	atomic_inc(&ch->running);
 	while (!READ_ONCE(ch->stop)) {
@@ -335,9 +329,23 @@ static int gus_churner_fn(void *arg)
 		while (ktime_get_ns() < end)
 			cpu_relax();
 		gus_exit(ch->d);
+		if (ch->yield)
+			cond_resched();
 	}
 	atomic_dec(&ch->running);
 	return gus_test_park();
+}
+
+struct gus_domain *gus_test_mode_domain(struct kunit *test, const char *prefix)
+{
+	const struct gus_test_mode *m = test->param_value;
+	struct gus_domain *d;
+	char name[32];
+
+	snprintf(name, sizeof(name), "%s-%s", prefix, m->name);
+	d = gus_domain_create(name, m->flags);
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	return d;
 }
 
 struct gus_quiescer {
@@ -361,7 +369,7 @@ static int gus_quiesce_fn(void *arg)
 static void gus_destroy_under_continuous_readers(struct kunit *test)
 {
 	const struct gus_mode *m = test->param_value;
-	struct gus_churner ch = {};
+	struct gus_test_churner ch = {};
 	struct gus_quiescer q = {};
 	struct task_struct *t[3], *qt;
 	unsigned int i, n = 0;
@@ -377,7 +385,7 @@ static void gus_destroy_under_continuous_readers(struct kunit *test)
 	for_each_online_cpu(cpu) {
 		if (n == ARRAY_SIZE(t) || cpu == raw_smp_processor_id())
 			continue;
-		t[n] = kthread_run_on_cpu(gus_churner_fn, &ch, cpu, "gus-churner/%u");
+		t[n] = kthread_run_on_cpu(gus_test_churner_fn, &ch, cpu, "gus-churner/%u");
 		KUNIT_ASSERT_FALSE(test, IS_ERR(t[n]));
 		n++;
 	}

@@ -5,6 +5,7 @@
 #ifndef _GUS_KUNIT_UTIL_H
 #define _GUS_KUNIT_UTIL_H
 
+#include <linux/atomic.h>
 #include <linux/kthread.h>
 #include <linux/sched.h>
 #include <linux/types.h>
@@ -57,11 +58,34 @@ static void prefix##_mode_desc(const struct gus_test_mode *m, char *desc) \
 }									\
 KUNIT_ARRAY_PARAM(prefix##_mode, prefix##_modes, prefix##_mode_desc)
 
+struct kunit;
+struct gus_domain;
+
+/*
+ * kunit/gus_test.c: a domain of test->param_value's mode (a struct
+ * gus_test_mode), named "@prefix-<mode>"; the test fails if there is none.
+ */
+struct gus_domain *gus_test_mode_domain(struct kunit *test, const char *prefix);
+
+/*
+ * kunit/gus_test.c: a kthread that opens 200 us sections of @d back to
+ * back until @stop, so that hardly an instant has none open; with @yield
+ * it calls cond_resched() between them.  @running counts the churners
+ * inside their loop.
+ */
+struct gus_test_churner {
+	struct gus_domain *d;
+	bool yield;
+	bool stop;
+	atomic_t running;
+};
+
+int gus_test_churner_fn(void *arg);
+
 /* Exported (GPL) by kernel/rcu/update.c, declared in its private rcu.h. */
 void rcu_expedite_gp(void);
 void rcu_unexpedite_gp(void);
 
-struct kunit;
 struct gus_cache;
 
 /* kunit/cache_test.c: frees of three pointers that are not @c's objects. */

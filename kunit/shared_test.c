@@ -29,18 +29,6 @@ GUS_IMPORT_INTERNAL();
 
 GUS_TEST_MODES_PARAM(shared);
 
-static struct gus_domain *shared_domain(struct kunit *test)
-{
-	const struct gus_test_mode *m = test->param_value;
-	struct gus_domain *d;
-	char name[32];
-
-	snprintf(name, sizeof(name), "kunit-shared-%s", m->name);
-	d = gus_domain_create(name, m->flags);
-	KUNIT_ASSERT_NOT_NULL(test, d);
-	return d;
-}
-
 static struct gus_cache *shared_cache(struct kunit *test, const char *name,
 				      unsigned int size, struct gus_domain *d)
 {
@@ -87,7 +75,7 @@ static unsigned int shared_churn(struct gus_cache *c, gfp_t gfp, void **freed,
  */
 static void shared_two_caches_one_section(struct kunit *test)
 {
-	struct gus_domain *d = shared_domain(test);
+	struct gus_domain *d = gus_test_mode_domain(test, "kunit-shared");
 	struct gus_cache *c[2];
 	unsigned int i, k, n, held = 0, reused[2] = { 0, 0 };
 	void **freed[2], **objs;
@@ -132,18 +120,6 @@ static void shared_two_caches_one_section(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gus_domain_destroy(d), 0);
 }
 
-static unsigned long shared_users(struct gus_domain *d)
-{
-	struct gus_domain_user *u;
-	unsigned long n = 0;
-
-	mutex_lock(&gus_users_lock);
-	list_for_each_entry(u, &d->users, node)
-		n++;
-	mutex_unlock(&gus_users_lock);
-	return n;
-}
-
 /* A domain is not destroyed under its caches; a domain needs SMR. */
 static void shared_domain_destroy_refused(struct kunit *test)
 {
@@ -157,7 +133,7 @@ static void shared_domain_destroy_refused(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, gus_cache_create_args("kunit-shared-nosmr", 64, &args, 0));
 	c[0] = shared_cache(test, "kunit-shared-x", 64, d);
 	c[1] = shared_cache(test, "kunit-shared-y", 128, d);
-	KUNIT_EXPECT_EQ(test, shared_users(d), 2UL);
+	KUNIT_EXPECT_EQ(test, gus_domain_users(d), 2U);
 	KUNIT_EXPECT_EQ(test, gus_domain_destroy(d), -EBUSY);
 	/* Refused means untouched: the domain and its caches still work. */
 	o = gus_cache_alloc(c[0], GFP_KERNEL);
@@ -169,7 +145,7 @@ static void shared_domain_destroy_refused(struct kunit *test)
 	gus_cache_destroy(c[0]);
 	KUNIT_EXPECT_EQ(test, gus_domain_destroy(d), -EBUSY);
 	gus_cache_destroy(c[1]);
-	KUNIT_EXPECT_EQ(test, shared_users(d), 0UL);
+	KUNIT_EXPECT_EQ(test, gus_domain_users(d), 0U);
 	KUNIT_EXPECT_EQ(test, gus_domain_destroy(d), 0);
 	/* A cache with a domain of its own still cleans up after itself. */
 	c[0] = gus_cache_create("kunit-shared-own", 64, 0, GUS_CACHE_SMR, NULL);
@@ -367,7 +343,7 @@ static void held_from_timer(struct kunit *test, struct held_ctx *h,
 static void shared_read_held_contexts(struct kunit *test)
 {
 	struct held_ctx *h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
-	struct gus_domain *d = shared_domain(test);
+	struct gus_domain *d = gus_test_mode_domain(test, "kunit-shared");
 	bool lazy = d->flags & GUS_LAZY;
 	enum hrtimer_mode modes[] = { HRTIMER_MODE_REL_SOFT, HRTIMER_MODE_REL_HARD };
 	unsigned int i;
