@@ -374,5 +374,21 @@ int gus_cache_alloc_bulk(struct gus_cache *c, gfp_t gfp, size_t n, void **p);
 void gus_cache_free_bulk(struct gus_cache *c, size_t n, void **p);
 void gus_cache_shrink(struct gus_cache *c);
 struct gus_domain *gus_cache_domain(struct gus_cache *c);
+void *gus_cache_alloc_node(struct gus_cache *c, gfp_t gfp, int node);
+
+/* Any object of any cache, found from the pointer (slab/cache.c). */
+void gus_free(const void *obj);
+size_t gus_ksize(const void *obj);
+
+/*
+ * Size classes (slab/kmalloc.c): kmalloc-style caches of 8 bytes to
+ * GUS_KMALLOC_MAX_SIZE, plain and SMR.  The SMR classes share one
+ * default-mode domain, gus_kmalloc_smr_domain().  gus_kfree() frees both.
+ */
+#define GUS_KMALLOC_MAX_SIZE	32768U
+void *gus_kmalloc(size_t size, gfp_t gfp);
+void *gus_kmalloc_smr(size_t size, gfp_t gfp);
+struct gus_domain *gus_kmalloc_smr_domain(void);
+void gus_kfree(const void *p);
 
 #endif /* _GUSSLAB_H */
