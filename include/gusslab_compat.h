@@ -190,4 +190,15 @@ static inline void gus_kasan_unpoison(const void *p, size_t n) { }
 #define gus_lock_map_sync(map)	do { } while (0)
 #endif
 
+/*
+ * kfree_rcu() of a kmem_cache's objects: kmem_cache_destroy() waits for
+ * them from 6.12 (kvfree_rcu_barrier()); before, nothing exported does,
+ * so tools/rht frees such objects to kmalloc()'s caches instead.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#define GUS_KFREE_RCU_CACHE_DESTROY	1
+#else
+#define GUS_KFREE_RCU_CACHE_DESTROY	0
+#endif
+
 #endif /* _GUSSLAB_COMPAT_H */
