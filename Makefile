@@ -4,11 +4,14 @@
 #                      has KUnit) against KDIR, and tools/gusstat/gusstat
 # make check           what a contributor runs before pushing
 # make check-all       the whole matrix (what CI runs)
-# make demo            boot a test kernel, load gusslab, show its debugfs
+# make demo            boot a test kernel, load gusslab and the example client,
+#                      show its debugfs; then gusslab_smrhash.ko on every vCPU
 # make run KERNEL=6.12 FLAVOUR=kcsan   one KUnit run of your choice
-# make bench [KERNEL=6.1]              the benchmarks, on the perf kernel
+# make bench [KERNEL=6.1] [BENCH_ARGS="cases=clients"]
+#                      the benchmarks, on the perf kernel, then the clients
 # make stress [KERNEL=6.1] [FLAVOUR=debug] [DURATION=60] [STRESS_ARGS="debug=0x7c"]
-#                      boot a test kernel and run gusslab_stress.ko alone
+#                      boot a test kernel and run gusslab_stress.ko, then
+#                      the clients (tools/rht, tools/smrhash) 5 s each
 # make torture [KERNEL=6.1] [FLAVOUR=debug] [DURATION=60] [TYPES="gus gus-lazy"]
 #              [TORTURE_ARGS="nreaders=6"]
 #                      boot a test kernel and run the kernel's rcutorture on
@@ -18,6 +21,9 @@
 #                      boot a test kernel and run one gusslab_lockdep.ko case:
 #                      recursive or abba (lockdep must report exactly that
 #                      misuse of a GUS domain) or clean (it must say nothing)
+#
+# CLIENTS="rht smrhash" (bench, stress): the clients to run, "" for none;
+# CLIENT_ARGS="broken=1": their parameters.
 #
 # Variables: KDIR (kernel build tree), W=1, C=1 as for any kernel module.
 
@@ -29,6 +35,9 @@ STRESS_ARGS ?=
 TYPES ?= gus gus-deferred gus-lazy
 TORTURE_ARGS ?=
 CASE ?= recursive
+BENCH_ARGS ?=
+CLIENTS ?= rht smrhash
+CLIENT_ARGS ?=
 
 all: modules gusstat
 
@@ -61,12 +70,14 @@ run:
 
 bench:
 	tools/testing/deps.sh
-	tools/testing/run.sh --kernel $(KERNEL) --flavour perf --mode bench
+	tools/testing/run.sh --kernel $(KERNEL) --flavour perf --mode bench \
+		--bench-args "$(BENCH_ARGS)" --clients "$(CLIENTS)" --client-args "$(CLIENT_ARGS)"
 
 stress:
 	tools/testing/deps.sh
 	tools/testing/run.sh --kernel $(KERNEL) --flavour $(FLAVOUR) --mode stress \
-		--stress $(DURATION) --stress-args "$(STRESS_ARGS)"
+		--stress $(DURATION) --stress-args "$(STRESS_ARGS)" \
+		--clients "$(CLIENTS)" --client-args "$(CLIENT_ARGS)"
 
 torture:
 	tools/testing/deps.sh

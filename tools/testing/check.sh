@@ -2,17 +2,21 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 #   tools/testing/check.sh quick   lint + Linux 6.1 debug KUnit run, then a
-#                                  10 s stress run in the same boot
+#                                  10 s stress run and the clients (5 s
+#                                  each) in the same boot
 #   tools/testing/check.sh all     lint + debug KUnit on 6.1, 6.12 and 7.3,
-#                                  each followed by a 60 s stress run and
+#                                  each followed by a 60 s stress run, the
+#                                  clients (tools/rht, tools/smrhash) and
 #                                  rcutorture (gus, gus-deferred, gus-lazy,
-#                                  60 s each); a 30 s stress run on 6.1 under
-#                                  kmemleak, then its check; 6.12 on two
-#                                  NUMA nodes, 7.3 with init_on_alloc and
-#                                  init_on_free; kcsan KUnit on 7.3 with a
-#                                  60 s stress run on 8 vCPUs in which every
-#                                  magazine allocation fails; distro check;
-#                                  the lockdep runs below
+#                                  60 s each); a 30 s stress run and the
+#                                  clients on 6.1 under kmemleak, then its
+#                                  check; 6.12 on two NUMA nodes, 7.3 with
+#                                  init_on_alloc and init_on_free; kcsan
+#                                  KUnit on 7.3 with a 60 s stress run on 8
+#                                  vCPUs in which every magazine allocation
+#                                  fails (the stress module only), then the
+#                                  clients; distro check; the lockdep runs
+#                                  below
 #   tools/testing/check.sh lockdep lint + three boots of 6.1 debug, one per
 #                                  gusslab_lockdep.ko case: recursive and
 #                                  abba must give exactly their lockdep

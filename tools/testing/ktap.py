@@ -3,7 +3,7 @@
 """Turn a guest console log into a KTAP document and judge the run.
 
 Usage: ktap.py CONSOLE_LOG KERNEL_SOURCE_TREE [--expect-kunit] [--expect-stress]
-              [--expect-kmemleak] [--expect-torture "TYPE ..."]
+              [--expect-clients "CLIENT ..."] [--expect-kmemleak] [--expect-torture "TYPE ..."]
               [--expect-lockdep recursive|abba|clean [--lockdep-class NAME]]
 
 1. Extracts the KUnit output of the modules loaded in the guest: strips the
@@ -18,6 +18,12 @@ Usage: ktap.py CONSOLE_LOG KERNEL_SOURCE_TREE [--expect-kunit] [--expect-stress]
    guest script's own GUSSLAB-FAIL lines and its GUSSLAB-DONE marker.
 4. With --expect-stress, counts gusslab_stress.ko's run as one more test:
    passed if its summary line ends in "violations 0".
+4a. With --expect-clients, counts each load of a client module
+   gusslab_CLIENT.ko (from the guest's "GUSSLAB-CLIENT: insmod
+   gusslab_CLIENT.ko" marker to the next) as one test: passed if it printed
+   "gusslab_CLIENT: PASS" and no "gusslab_CLIENT: FAIL" (busybox's insmod
+   runs a failed init twice), failed otherwise; a client never loaded is
+   one failure.  (A failed insmod also leaves a GUSSLAB-FAIL line: 3.)
 5. With --expect-kmemleak, counts the kmemleak check as one test: passed
    if the guest found "0 unreferenced object(s)".
 6. With --expect-torture, counts each rcutorture type as one test: passed
@@ -59,6 +65,8 @@ REPORT = re.compile(
     r'|Call Trace:|GUSSLAB-FAIL)')
 SUMMARY = re.compile(r'Ran (\d+) tests?:(.*)')
 STRESS = re.compile(r'^gusslab_stress: \d+ s, .* violations (\d+)$')
+CLIENT_MARK = re.compile(r'^GUSSLAB-CLIENT: insmod gusslab_(\w+)\.ko')
+CLIENT_SUMMARY = re.compile(r'^gusslab_(\w+): (PASS|FAIL)\b')
 KMEMLEAK = re.compile(r'^GUSSLAB-KMEMLEAK: (\d+) unreferenced object')
 TORTURE_MARK = re.compile(r'^GUSSLAB-TORTURE: (\S+?):?(?: |$)')
 TORTURE_BAD = re.compile(r'!!!|FAILURE|Cookie check|WARNING:')
@@ -176,6 +184,42 @@ def judge_torture(lines, types):
     return passed, failed
 
 
+def client_segments(lines):
+    """[(client, [lines])], one per load, from its GUSSLAB-CLIENT marker to
+    the next marker or the end of the guest's script."""
+    segs = []
+    for line in lines:
+        m = CLIENT_MARK.match(line)
+        if m:
+            segs.append((m.group(1), []))
+        elif line.startswith('GUSSLAB-DONE'):
+            break
+        elif segs:
+            segs[-1][1].append(line)
+    return segs
+
+
+def judge_clients(lines, clients):
+    """One verdict per load of each client.  Returns (passed, failed)."""
+    passed = failed = 0
+    segs = client_segments(lines)
+    for c in clients:
+        loads = [seg for name, seg in segs if name == c]
+        if not loads:
+            print(f'FAIL: client {c}: never loaded')
+            failed += 1
+        for seg in loads:
+            # busybox insmod retries a failed init: all must pass.
+            ends = [(m.group(2), l) for l in seg
+                    if (m := CLIENT_SUMMARY.match(l)) and m.group(1) == c]
+            if ends and all(v == 'PASS' for v, _ in ends):
+                passed += 1
+                continue
+            failed += 1
+            print('FAIL: ' + (ends[-1][1] if ends else f'client {c}: no summary'))
+    return passed, failed
+
+
 def block_end(lines, start, end_test, limit=400):
     """Index of the first line from @start that passes @end_test."""
     for i in range(start, min(len(lines), start + limit)):
@@ -289,6 +333,7 @@ def main():
     ap.add_argument('tree')
     ap.add_argument('--expect-kunit', action='store_true')
     ap.add_argument('--expect-stress', action='store_true')
+    ap.add_argument('--expect-clients', default='')
     ap.add_argument('--expect-kmemleak', action='store_true')
     ap.add_argument('--expect-torture', default='')
     ap.add_argument('--expect-lockdep', choices=['recursive', 'abba', 'clean'])
@@ -317,6 +362,11 @@ def main():
             print('FAIL: the stress run ' + ('reports violations' if runs else
                                              'printed no summary'))
             failed += 1
+
+    if opts.expect_clients:
+        p, f = judge_clients(lines, opts.expect_clients.split())
+        passed += p
+        failed += f
 
     if opts.expect_kmemleak:
         at = [i for i, l in enumerate(lines) if KMEMLEAK.match(l)]
@@ -357,7 +407,8 @@ def main():
     if not any(l.startswith('GUSSLAB-DONE') for l in lines):
         print('FAIL: the guest never reached its end marker (hang, panic or timeout)')
         failed += 1
-    expected = (expect_kunit or expect_stress or opts.expect_kmemleak or
+    expected = (expect_kunit or expect_stress or opts.expect_clients or
+                opts.expect_kmemleak or
                 opts.expect_torture or opts.expect_lockdep)
     if not expected and not failed:
         passed = 1		# the run itself is the one check

@@ -10,23 +10,30 @@
 #                        [--verbose] [--stress SECONDS] [--stress-args "PARAMS"]
 #                        [--kmemleak] [--torture SECONDS] [--torture-types "TYPES"]
 #                        [--torture-args "PARAMS"] [--lockdep-case recursive|abba|clean]
-#                        [--bench-args "PARAMS"]
+#                        [--bench-args "PARAMS"] [--clients "CLIENT ..."]
+#                        [--client-args "PARAMS"]
 #
 # kunit   load gusslab.ko and gusslab_test.ko (the suites run at load),
 #         unload both; KTAP is parsed with the tree's kunit.py.  With
 #         --stress SECONDS, the stress run below follows in the same boot;
 #         then, with --kmemleak, the kmemleak check, and with --torture
 #         SECONDS, rcutorture, in that order.
-# demo    load gusslab.ko and the example client, show debugfs.
+# demo    load gusslab.ko and the example client, show debugfs; then
+#         gusslab_smrhash.ko for 3 s on every vCPU, and show gusstat, its
+#         domain's debugfs file and its counters.
 # distro  build against Debian's linux-headers-amd64 with W=1 (no warning
 #         allowed), boot Debian's own linux-image-amd64, load, check
 #         /sys/kernel/debug/gusslab, unload.
 # bench   load gusslab.ko and gusslab_bench.ko (perf flavour only), with
-#         --bench-args as its parameters (e.g. "cases=call").
+#         --bench-args as its parameters (e.g. "cases=call"); then, unless
+#         a cases= list leaves "clients" out, the clients: gusslab_rht.ko
+#         with backend=gus, kfree_rcu and call_rcu, and gusslab_smrhash.ko,
+#         5 s each.  "cases=clients" alone runs only the clients.
 # stress  load gusslab.ko and gusslab_stress.ko duration=SECONDS (--stress,
 #         default 60) plus --stress-args (e.g. "debug=0x7c threads=8"); the
 #         module runs at load and fails it on any violation.  Its summary
-#         line counts as one pass or one failure.
+#         line counts as one pass or one failure.  Then the clients, 5 s
+#         each (also after --stress in kunit mode; see below).
 # torture load gusslab.ko, the kernel's own torture.ko, and gus_rcutorture.ko
 #         (tools/rcutorture/build.sh: the kernel's rcutorture.c with the GUS
 #         torture types added) once per type in --torture-types (default
@@ -45,6 +52,14 @@
 #         loads gusslab_kmemleak.ko, whose gusslab objects hold the only
 #         pointers to kmalloc'd buffers, has kmemleak scan twice and counts
 #         one failure if it lists any unreferenced object.
+#
+# The clients (--clients, default "rht smrhash"; "" for none) are the
+# modules gusslab_CLIENT.ko: tools/rht (the kernel's rhashtable on a lazy
+# domain) and tools/smrhash (a hash table on a default-mode domain).  Each
+# runs at load with duration=5 plus --client-args (e.g. "broken=1") and
+# ends with "gusslab_CLIENT: PASS ..." or "FAIL ..." (and a failed
+# insmod): each such line counts as one pass or one failure (ktap.py
+# --expect-clients).  A client whose module is not built is skipped.
 #
 # --cpu is QEMU's -cpu (default max).  With numa=fake=N and no SRAT, x86
 # puts each CPU of an AMD model (max is one under TCG) on its LLC's node,
@@ -65,7 +80,7 @@ kernel=6.1 flavour=debug mode=kunit smp=4 mem=2G cpu=max timeout=900 boot_limit=
 stress="" stress_args="" timeout_set=0
 torture="" torture_types="gus gus-deferred gus-lazy" torture_args="" kmemleak=0
 lockdep_case=""
-bench_args=""
+bench_args="" clients="rht smrhash" client_args=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift ;;
@@ -84,6 +99,8 @@ while [ $# -gt 0 ]; do
 	--torture-args) torture_args=$2; shift ;;
 	--lockdep-case) lockdep_case=$2; shift ;;
 	--bench-args) bench_args=$2; shift ;;
+	--clients) clients=$2; shift ;;
+	--client-args) client_args=$2; shift ;;
 	--verbose) verbose=1 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -100,8 +117,9 @@ case $stress in
    kunit|stress) ;;
    *) fail "--stress goes with --mode kunit or stress" ;;
    esac
-   # The guest spends the duration in insmod: the timeout grows with it.
-   [ $timeout_set = 1 ] || timeout=$((timeout + stress)) ;;
+   # The guest spends the duration in insmod: the timeout grows with it,
+   # and with the clients' 5 s each.
+   [ $timeout_set = 1 ] || timeout=$((timeout + stress + 60 * $(wc -w <<<"$clients"))) ;;
 esac
 [ "$mode" = torture ] && torture=${torture:-60}
 case $torture in
@@ -181,6 +199,16 @@ if ! make -C "$work/src" gusstat >"$work/gusstat.log" 2>&1 ||
 	cat "$work/gusstat.log"
 	fail "tools/gusstat does not build cleanly"
 fi
+# The clients this tree builds (modules.order: a stale .ko may linger),
+# and those the guest runs.
+built_clients="" ran_clients=""
+for c in $clients; do
+	if grep -Eq "(^|/)gusslab_$c\.k?o$" "$work/src/modules.order"; then
+		built_clients+="${built_clients:+ }$c"
+	else
+		echo "run.sh: gusslab_$c.ko is not built: client $c skipped"
+	fi
+done
 if [ -n "$torture" ]; then
 	gus_rcutorture=$("$repo/tools/rcutorture/build.sh" "$kdir" "$tree" \
 		"$work/rcutorture" "$work/src") || fail "gus_rcutorture.ko does not build"
@@ -205,6 +233,17 @@ mount -t debugfs debugfs /sys/kernel/debug
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 cd /lib/gusslab
 must() { "$@" || echo "GUSSLAB-FAIL: $* (exit $?)"; }
+# A client (tools/testing/run.sh, "The clients"): NAME PARAMS...
+client() {
+	c=$1
+	shift
+	echo "GUSSLAB-CLIENT: insmod gusslab_$c.ko $*"
+	if insmod gusslab_$c.ko "$@"; then
+		must rmmod gusslab_$c
+	else
+		echo "GUSSLAB-FAIL: insmod gusslab_$c.ko $* (exit $?)"
+	fi
+}
 echo "GUSSLAB-START $(uname -r) on $(nproc) CPUs"
 # Each NUMA node: the CPUs whose node it is (cpu_to_node(), the nodeN/cpuM
 # links), its cpulist (cpumask_of_node(): under numa=fake=N every fake node
@@ -271,6 +310,30 @@ demo)
 	must rmmod gusslab_example
 	must rmmod gusslab
 	EOF
+	# Client (b) on every vCPU; on PASS it keeps its table until rmmod.
+	if [[ " $built_clients " = *" smrhash "* ]]; then
+		ran_clients=smrhash
+		cat >>"$root/mode.sh" <<-EOF
+		must insmod gusslab.ko
+		echo "GUSSLAB-CLIENT: insmod gusslab_smrhash.ko duration=3 $client_args"
+		if insmod gusslab_smrhash.ko duration=3 $client_args; then
+			echo "--- gusstat:"
+			must gusstat
+			echo "--- gusstat smrhash-node:"
+			must gusstat smrhash-node
+			echo "--- /sys/kernel/debug/gusslab/gus/gus-kmalloc-smr:"
+			must cat /sys/kernel/debug/gusslab/gus/gus-kmalloc-smr
+			echo "--- /sys/kernel/debug/gusslab/smrhash-node/stats:"
+			must cat /sys/kernel/debug/gusslab/smrhash-node/stats
+			must rmmod gusslab_smrhash
+		else
+			echo "GUSSLAB-FAIL: insmod gusslab_smrhash.ko (exit \$?)"
+		fi
+		echo "--- gusslab_smrhash's counters:"
+		dmesg | sed -n 's/^\[[ 0-9.]*\] //; /^gusslab_smrhash: /p'
+		must rmmod gusslab
+		EOF
+	fi
 	;;
 distro)
 	cat >"$root/mode.sh" <<-'EOF'
@@ -288,12 +351,48 @@ distro)
 bench)
 	[ "$flavour" = perf ] || fail "benchmarks run on the perf flavour only"
 	append="slab_nomerge $append"	# our SLUB caches stay our own
-	cat >"$root/mode.sh" <<-EOF
-	must insmod gusslab.ko
-	must insmod gusslab_bench.ko $bench_args
-	must rmmod gusslab_bench
-	must rmmod gusslab
-	EOF
+	# "clients" in a cases= list is ours, not gusslab_bench's: the clients
+	# run after it (with no cases= list too); a list of only "clients"
+	# leaves gusslab_bench out.
+	bench_clients=1 bench_own="" bench_skip=0
+	for w in $bench_args; do
+		case $w in
+		cases=*)
+			bench_clients=0 list=""
+			for c in $(tr , ' ' <<<"${w#cases=}"); do
+				if [ "$c" = clients ]; then
+					bench_clients=1
+				else
+					list+="${list:+,}$c"
+				fi
+			done
+			if [ -n "$list" ]; then
+				bench_own+=" cases=$list"
+			else
+				bench_skip=1
+			fi ;;
+		*) bench_own+=" $w" ;;
+		esac
+	done
+	echo "must insmod gusslab.ko" >"$root/mode.sh"
+	if [ $bench_skip = 0 ]; then
+		cat >>"$root/mode.sh" <<-EOF
+		must insmod gusslab_bench.ko$bench_own
+		must rmmod gusslab_bench
+		EOF
+	fi
+	[ $bench_clients = 1 ] && ran_clients=$built_clients
+	[ $timeout_set = 1 ] || timeout=$((timeout + 60 * $(wc -w <<<"$ran_clients")))
+	for c in $ran_clients; do
+		if [ "$c" = rht ]; then
+			for b in gus kfree_rcu call_rcu; do
+				echo "client rht duration=5 backend=$b $client_args" >>"$root/mode.sh"
+			done
+		else
+			echo "client $c duration=5 $client_args" >>"$root/mode.sh"
+		fi
+	done
+	echo "must rmmod gusslab" >>"$root/mode.sh"
 	;;
 lockdep)
 	# Lockdep reports once per boot: one case per boot.
@@ -319,8 +418,12 @@ if [ -n "$stress" ]; then
 	else
 		echo "GUSSLAB-FAIL: insmod gusslab_stress.ko duration=$stress $stress_args (exit \$?)"
 	fi
-	must rmmod gusslab
 	EOF
+	ran_clients=$built_clients
+	for c in $ran_clients; do
+		echo "client $c duration=5 $client_args" >>"$root/mode.sh"
+	done
+	echo "must rmmod gusslab" >>"$root/mode.sh"
 fi
 # The kmemleak check: gusslab_kmemleak.ko's objects hold the only pointers
 # to its kmalloc'd buffers.  kmemleak reports nothing younger than 5 s, and
@@ -470,6 +573,12 @@ ktap_args=()
 if [ -n "$stress" ]; then
 	ktap_args+=(--expect-stress)
 	tr -d '\r' <"$log" | sed -n 's/^\[[ 0-9.]*\] //; /^gusslab_stress: /p'
+fi
+if [ -n "$ran_clients" ]; then
+	ktap_args+=(--expect-clients "$ran_clients")
+	[ "$mode" = demo ] || [ "$mode" = bench ] ||
+		tr -d '\r' <"$log" |
+		sed -n "s/^\[[ 0-9.]*\] //; /^gusslab_\($(sed 's/ /\\|/g' <<<"$ran_clients")\): /p"
 fi
 [ $kmemleak = 1 ] && ktap_args+=(--expect-kmemleak)
 [ -n "$torture" ] && ktap_args+=(--expect-torture "$torture_types")
