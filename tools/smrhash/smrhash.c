@@ -87,11 +87,11 @@ GUS_IMPORT_INTERNAL();
 #define SMRHASH_KEY_MIN		4	/* the key's index, little-endian, first */
 #define SMRHASH_KEY_MAX		200
 /*
- * One lookup in 256 holds its section for 2 ms before its checks: long
+ * One lookup in 128 holds its section for 2 ms before its checks: long
  * enough for writers on other CPUs to free and, with broken=1, reuse what
- * it found; rare enough to cost little.
+ * it found; rare enough to leave most of the time to the other lookups.
  */
-#define SMRHASH_HOLD_EVERY	256
+#define SMRHASH_HOLD_EVERY	128
 #define SMRHASH_HOLD_US		2000
 #define SMRHASH_SAMPLE_MS	10
 #define SMRHASH_MAX_CACHES	8	/* the node cache and the key classes */
@@ -108,13 +108,13 @@ static bool broken;
 module_param(broken, bool, 0444);
 MODULE_PARM_DESC(broken, "take nodes and keys from caches without SMR: must fail");
 
-static unsigned int buckets = 256;
+static unsigned int buckets = 64;
 module_param(buckets, uint, 0444);
-MODULE_PARM_DESC(buckets, "hash buckets (default 256)");
+MODULE_PARM_DESC(buckets, "hash buckets (default 64)");
 
-static unsigned int keys = 1024;
+static unsigned int keys = 256;
 module_param(keys, uint, 0444);
-MODULE_PARM_DESC(keys, "distinct keys (default 1024); half are inserted before the run");
+MODULE_PARM_DESC(keys, "distinct keys (default 256); half are inserted before the run");
 
 static unsigned int update_pct = 20;
 module_param(update_pct, uint, 0444);
