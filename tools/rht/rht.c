@@ -32,13 +32,16 @@
  * stamped at each allocation) do not change while a reader that found it
  * is inside its read section.  A change is a generation failure.
  *
- * Measured, sampled every millisecond by the loading thread: "waiting",
- * objects freed and not yet reusable (gus: objects queued in the cache's
- * rings plus those in per-CPU free magazines, an upper bound; call_rcu:
- * callbacks queued and not yet run, exact; kfree_rcu: not observable),
- * and "pages", the growth of the kernel's unreclaimable slab pages since
- * the load (the table's buckets, and kmem_cache objects) plus, for gus,
- * the pages of the gus cache's slabs.
+ * Measured: "waiting", objects freed and not yet reusable (gus: objects
+ * queued in the cache's rings plus those in per-CPU free magazines, an
+ * upper bound; call_rcu: callbacks queued and not yet run, exact;
+ * kfree_rcu: not observable), and "pages", the growth of the kernel's
+ * unreclaimable slab pages since the load (the table's buckets, and
+ * kmem_cache objects) plus, for gus, the pages of the gus cache's slabs;
+ * both sampled every millisecond or two by the loading thread, which
+ * reports their peaks.  "reclaimed" is the objects freed that had become
+ * reusable when the run ended (gus: those freed less those still
+ * waiting, a lower bound).
  *
  * The last line is "gusslab_rht: PASS ..." or "gusslab_rht: FAIL ..."; the
  * load fails with -EINVAL on FAIL.
@@ -425,7 +428,7 @@ static int rht_parse(void)
 
 static int __init rht_init(void)
 {
-	unsigned long start, end, ms, slab0, reclaimed = 0;
+	unsigned long start, end, ms, slab0, retired, reclaimed = 0;
 	long waiting, peak_waiting = -1, pages, peak_pages = 0;
 	struct rht_thread s;
 	long failures;
@@ -458,9 +461,14 @@ static int __init rht_init(void)
 	rht_stop();
 	ms = jiffies_to_msecs(jiffies - start);
 	rht_sum(&s);
-	rht_destroy(true);
+	retired = s.removes + s.replaces;
+	/* What had become reusable by the end of the run. */
+	waiting = rht_waiting();
+	if (rht_mode == RHT_GUS)
+		reclaimed = retired - min_t(unsigned long, max(waiting, 0L), retired);
 	for_each_possible_cpu(cpu)
 		reclaimed += per_cpu(rht_reclaimed, cpu);
+	rht_destroy(true);
 	failures = atomic_long_read(&rht_failures);
 
 	pr_info("lookups %lu (%lu/s), hits %lu, inserts %lu, removes %lu, replaces %lu, updates %lu (%lu/s), insert failures %lu, errors %lu\n",
@@ -469,14 +477,14 @@ static int __init rht_init(void)
 		rht_per_s(s.inserts + s.removes + s.replaces, ms), s.insert_failed,
 		s.errors);
 	if (rht_mode == RHT_CALL_RCU && !broken)
-		pr_info("reclaimed %lu, peak waiting %ld (callbacks queued, not run), peak pages %ld\n",
-			reclaimed, peak_waiting, peak_pages);
+		pr_info("reclaimed %lu of %lu objects freed, peak waiting %ld (callbacks queued, not run), peak pages %ld\n",
+			reclaimed, retired, peak_waiting, peak_pages);
 	else if (peak_waiting >= 0)
-		pr_info("reclaimed -, peak waiting %ld (queued in rings and free magazines: an upper bound), peak pages %ld\n",
-			peak_waiting, peak_pages);
+		pr_info("reclaimed %lu of %lu objects freed, peak waiting %ld (queued in rings and free magazines: an upper bound), peak pages %ld\n",
+			reclaimed, retired, peak_waiting, peak_pages);
 	else
-		pr_info("reclaimed -, peak waiting - (not observable), peak pages %ld\n",
-			peak_pages);
+		pr_info("reclaimed - of %lu objects freed, peak waiting - (not observable), peak pages %ld\n",
+			retired, peak_pages);
 	pr_info("generation failures %ld\n", failures);
 	pass = !err && !failures && !s.errors && s.lookups;
 	pr_info("%s backend=%s%s: %lu lookups/s, %lu updates/s, %ld generation failures, %lu errors\n",
