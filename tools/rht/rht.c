@@ -128,6 +128,7 @@ static struct gus_cache *rht_gus;
 static struct kmem_cache *rht_kmem;
 static struct rht_thread rht_threads[RHT_MAX_THREADS];
 static atomic_long_t rht_gen, rht_failures;
+static bool rht_done;	/* the run is over: every thread stops at once */
 static DEFINE_PER_CPU(long, rht_queued);	/* call_rcu: queued on this CPU */
 static DEFINE_PER_CPU(long, rht_reclaimed);	/* call_rcu: callbacks run here */
 
@@ -259,7 +260,7 @@ static int rht_thread_fn(void *arg)
 	unsigned long n = 0;
 	u32 r;
 
-	while (!kthread_should_stop()) {
+	while (!READ_ONCE(rht_done)) {
 		r = rht_random(t);
 		if (r % 100 < updates)
 			rht_update(t, t->id + nr_threads * (rht_random(t) % own));
@@ -268,6 +269,8 @@ static int rht_thread_fn(void *arg)
 		if (!(++n % 64))
 			cond_resched();
 	}
+	while (!kthread_should_stop())
+		schedule_timeout_idle(HZ / 10);
 	return 0;
 }
 
@@ -379,6 +382,8 @@ static void rht_stop(void)
 {
 	unsigned int i;
 
+	WRITE_ONCE(rht_done, true);
+
 	for (i = 0; i < nr_threads; i++) {
 		if (rht_threads[i].task)
 			kthread_stop(rht_threads[i].task);
@@ -462,8 +467,9 @@ static int __init rht_init(void)
 	ms = jiffies_to_msecs(jiffies - start);
 	rht_sum(&s);
 	retired = s.removes + s.replaces;
-	/* What had become reusable by the end of the run. */
+	/* What had become reusable by the end of the run; a last sample. */
 	waiting = rht_waiting();
+	peak_waiting = max(peak_waiting, waiting);
 	if (rht_mode == RHT_GUS)
 		reclaimed = retired - min_t(unsigned long, max(waiting, 0L), retired);
 	for_each_possible_cpu(cpu)
