@@ -27,8 +27,9 @@
 # bench   load gusslab.ko and gusslab_bench.ko (perf flavour only), with
 #         --bench-args as its parameters (e.g. "cases=call"); then, unless
 #         a cases= list leaves "clients" out, the clients: gusslab_rht.ko
-#         with backend=gus, kfree_rcu and call_rcu, and gusslab_smrhash.ko,
-#         5 s each.  "cases=clients" alone runs only the clients.
+#         with backend=gus, kfree_rcu, call_rcu, then call_rcu, kfree_rcu,
+#         gus, and gusslab_smrhash.ko, 5 s each.  "cases=clients" alone
+#         runs only the clients.
 # stress  load gusslab.ko and gusslab_stress.ko duration=SECONDS (--stress,
 #         default 60) plus --stress-args (e.g. "debug=0x7c threads=8"); the
 #         module runs at load and fails it on any violation.  Its summary
@@ -390,7 +391,8 @@ bench)
 	[ $timeout_set = 1 ] || timeout=$((timeout + 60 * $(wc -w <<<"$ran_clients")))
 	for c in $ran_clients; do
 		if [ "$c" = rht ]; then
-			for b in gus kfree_rcu call_rcu; do
+			# Each backend once early and once late in the boot.
+			for b in gus kfree_rcu call_rcu call_rcu kfree_rcu gus; do
 				echo "client rht duration=5 backend=$b $client_args" >>"$root/mode.sh"
 			done
 		else
