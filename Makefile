@@ -79,3 +79,13 @@ lockdep:
 		--lockdep-case $(CASE)
 
 .PHONY: all modules gusstat clean check check-all demo run bench stress torture lockdep
+
+# make docs            Documentation/ as HTML in Documentation/output/html,
+#                      the API reference generated from the kernel-doc
+#                      comments, checked in headless Chromium
+#                      (tools/testing/docs.sh)
+docs:
+	tools/testing/deps.sh docs
+	tools/testing/docs.sh
+
+.PHONY: docs
