@@ -3,10 +3,11 @@
 #
 # Style and static checks: checkpatch.pl --strict on every .c/.h of the
 # project, kernel-doc on every source file of the module and its tools, a
-# sparse (C=2) build against the Linux 6.1 debug kernel, and a client
-# built as if for PREEMPT_RT, which gusslab.h must refuse.
+# sparse (C=2) build against the Linux 6.1 debug kernel, a client built
+# as if for PREEMPT_RT, which gusslab.h must refuse, and gusstat on a
+# fixture (gusstat_test.sh).
 # Last line: "N passed, N failed" (one per file checked by each of
-# checkpatch and kernel-doc, plus sparse, plus the refusal).
+# checkpatch and kernel-doc, plus sparse, the refusal and gusstat).
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -88,6 +89,14 @@ else
 	tail -n 5 "$probe.log" | sed 's/^/    /'
 	failed=$((failed + 1))
 fi
-echo "lint: checkpatch on every .c/.h, kernel-doc, sparse on the module, the PREEMPT_RT refusal"
+# gusstat, offline: every view and --json on a fixture.
+if out=$("$here/gusstat_test.sh" 2>&1); then
+	passed=$((passed + 1))
+else
+	echo "gusstat: tools/testing/gusstat_test.sh fails:"
+	echo "$out" | sed 's/^/    /'
+	failed=$((failed + 1))
+fi
+echo "lint: checkpatch on every .c/.h, kernel-doc, sparse on the module, the PREEMPT_RT refusal, gusstat"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
