@@ -702,7 +702,7 @@ static struct gus_cache *gus_obj_cache(const void *obj, const char *fn)
 	struct gus_slab *s = gus_page_slab(obj);
 	struct gus_cache *c = s ? READ_ONCE_NOCHECK(s->cache) : NULL;
 
-	if (c && gus_obj_to_slab(c, obj) == s)
+	if (c && gus_slab_holds(c, s, obj))
 		return c;
 	if (c) {		/* inside a slab of ours, not at an object */
 		gus_cache_report(c, obj, "not the start of an object");
