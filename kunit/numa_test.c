@@ -6,6 +6,10 @@
  *
  *   - a CPU gets objects of its own node;
  *   - an object freed on another node goes back to its own node's slab;
+ *     at once, past the freeing CPU's magazines, so that the freeing node
+ *     never hands it out (SMR caches: once its goal is reached);
+ *   - gus_cache_alloc_node() serves each node from that node's memory,
+ *     and refuses a node that does not exist;
  *   - when the local node is full (the page allocator hands out another
  *     node's pages, imitated by the fault hook gus_fault_full_node), each
  *     slab grown serves the allocation that grew it and objects already
@@ -144,6 +148,154 @@ static void numa_remote_free_returns_home(struct kunit *test)
 	gus_cache_destroy(w->c);
 }
 
+/* On the CPU: allocate NUMA_OBJS objects; count those in w->objs too. */
+static long numa_alloc_count_fn(void *arg)
+{
+	struct numa_work *w = arg;
+	unsigned int i, j, again = 0;
+	void **fresh;
+
+	fresh = kcalloc(NUMA_OBJS, sizeof(*fresh), GFP_KERNEL);
+	if (!fresh)
+		return -ENOMEM;
+	for (i = 0; i < NUMA_OBJS; i++) {
+		fresh[i] = gus_cache_alloc(w->c, GFP_KERNEL);
+		for (j = 0; fresh[i] && j < w->got; j++)
+			again += fresh[i] == w->objs[j];
+	}
+	gus_cache_free_bulk(w->c, NUMA_OBJS, fresh);
+	kfree(fresh);
+	return again;
+}
+
+/* Free w->objs one by one, then in bulk: both free paths. */
+static long numa_free_each_fn(void *arg)
+{
+	struct numa_work *w = arg;
+	unsigned int i, half = w->got / 2;
+
+	for (i = 0; i < half; i++)
+		gus_cache_free(w->c, w->objs[i]);
+	gus_cache_free_bulk(w->c, w->got - half, w->objs + half);
+	return 0;
+}
+
+/* Node a's objects, freed on a CPU of node b; @smr for an SMR cache. */
+static void numa_remote_free_case(struct kunit *test, bool smr)
+{
+	struct numa_work *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	unsigned long free_before, deferred;
+	int a = first_online_node, b = a, node;
+	struct gus_node *gn;
+	long again;
+
+	numa_need_two_nodes(test);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	w->c = gus_cache_create(smr ? "kunit-numa-away-smr" : "kunit-numa-away", 256, 0,
+				smr ? GUS_CACHE_SMR : 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, w->c);
+	for_each_online_node(node)
+		if (node != a && numa_cpu_of(node) >= 0)
+			b = node;
+	work_on_cpu(numa_cpu_of(a), numa_alloc_fn, w);
+	KUNIT_ASSERT_EQ(test, w->got, NUMA_OBJS);
+	KUNIT_ASSERT_EQ(test, w->on_node, NUMA_OBJS);
+	gn = w->c->nodes[a];
+	free_before = READ_ONCE(gn->nr_free);
+	work_on_cpu(numa_cpu_of(b), numa_free_each_fn, w);
+	/* Home at once: free in node a's slabs, or pending there (SMR). */
+	deferred = READ_ONCE(gn->nr_deferred);
+	kunit_info(test, "node %d: free %lu -> %lu, pending %lu after %u frees on node %d\n",
+		   a, free_before, READ_ONCE(gn->nr_free), deferred, NUMA_OBJS, b);
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(w->c, GUS_FREE_REMOTE),
+			(unsigned long)NUMA_OBJS);
+	if (smr)
+		KUNIT_EXPECT_EQ(test, deferred, (unsigned long)NUMA_OBJS);
+	else
+		KUNIT_EXPECT_EQ(test, READ_ONCE(gn->nr_free), free_before + NUMA_OBJS);
+	/* Node b's CPU never gets them; node a's does. */
+	again = work_on_cpu(numa_cpu_of(b), numa_alloc_count_fn, w);
+	KUNIT_EXPECT_EQ(test, again, 0L);
+	if (smr)
+		gus_synchronize(gus_cache_domain(w->c));
+	again = work_on_cpu(numa_cpu_of(a), numa_alloc_count_fn, w);
+	kunit_info(test, "node %d reused %ld of them\n", a, again);
+	KUNIT_EXPECT_GT(test, again, 0L);
+	gus_cache_destroy(w->c);
+}
+
+static void numa_remote_free_skips_magazines(struct kunit *test)
+{
+	numa_remote_free_case(test, false);
+}
+
+static void numa_remote_free_smr_waits_at_home(struct kunit *test)
+{
+	numa_remote_free_case(test, true);
+}
+
+struct numa_node_work {
+	struct gus_cache *c;
+	int node, got, on_node;
+};
+
+/* On some CPU: NUMA_OBJS objects of w->node, by gus_cache_alloc_node(). */
+static long numa_alloc_node_fn(void *arg)
+{
+	struct numa_node_work *w = arg;
+	void **objs = kcalloc(NUMA_OBJS, sizeof(*objs), GFP_KERNEL);
+	int i;
+
+	if (!objs)
+		return -ENOMEM;
+	for (i = 0; i < NUMA_OBJS; i++) {
+		objs[i] = gus_cache_alloc_node(w->c, GFP_KERNEL, w->node);
+		if (!objs[i])
+			break;
+		w->on_node += numa_obj_node(objs[i]) == w->node;
+	}
+	w->got = i;
+	gus_cache_free_bulk(w->c, i, objs);
+	kfree(objs);
+	return 0;
+}
+
+/* Each node asked for, from a CPU of each node: that node's memory. */
+static void numa_alloc_node_each_node(struct kunit *test)
+{
+	struct numa_node_work w = {};
+	int node, from;
+	void *obj;
+
+	numa_need_two_nodes(test);
+	w.c = gus_cache_create("kunit-numa-node", 512, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, w.c);
+	for_each_online_node(from) {
+		if (numa_cpu_of(from) < 0)
+			continue;
+		for_each_node_state(node, N_MEMORY) {
+			w.node = node;
+			w.got = 0;
+			w.on_node = 0;
+			work_on_cpu(numa_cpu_of(from), numa_alloc_node_fn, &w);
+			kunit_info(test, "from node %d, node %d asked: %d of %d there\n",
+				   from, node, w.on_node, w.got);
+			KUNIT_EXPECT_EQ(test, w.got, NUMA_OBJS);
+			KUNIT_EXPECT_EQ(test, w.on_node, NUMA_OBJS);
+		}
+	}
+	KUNIT_EXPECT_GT(test, gus_cache_event_sum(w.c, GUS_ALLOC_NODE), 0UL);
+	obj = gus_cache_alloc_node(w.c, GFP_KERNEL, NUMA_NO_NODE);
+	KUNIT_EXPECT_NOT_NULL(test, obj);
+	gus_cache_free(w.c, obj);
+	WRITE_ONCE(gus_quiet_misuse, true);
+	KUNIT_EXPECT_NULL(test, gus_cache_alloc_node(w.c, GFP_KERNEL, nr_node_ids));
+	WRITE_ONCE(gus_quiet_misuse, false);
+	gus_cache_shrink(w.c);
+	KUNIT_EXPECT_EQ(test, gus_depot_live(w.c), 0UL);
+	gus_cache_destroy(w.c);
+}
+
 /* Node full: growth bounded by the objects asked for; free ones reused. */
 static void numa_full_node_falls_back_bounded(struct kunit *test)
 {
@@ -183,6 +335,9 @@ static struct kunit_case numa_cases[] = {
 	KUNIT_CASE(numa_objects_from_local_node),
 	KUNIT_CASE(numa_remote_free_returns_home),
 	KUNIT_CASE(numa_full_node_falls_back_bounded),
+	KUNIT_CASE(numa_remote_free_skips_magazines),
+	KUNIT_CASE(numa_remote_free_smr_waits_at_home),
+	KUNIT_CASE(numa_alloc_node_each_node),
 	{}
 };
 

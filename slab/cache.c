@@ -79,6 +79,8 @@
 DEFINE_MUTEX(gus_caches_lock);	/* protects gus_caches; see the lock order */
 LIST_HEAD(gus_caches);
 static int gus_cpuhp_state = -1;
+/* On where there can be several nodes: frees check the object's node. */
+static DEFINE_STATIC_KEY_FALSE(gus_numa_key);
 
 /**
  * gus_cache_report() - report a misuse of @c involving @obj.
@@ -333,14 +335,20 @@ static bool gus_refill(struct gus_cache *c, struct gus_cpu *pc)
 static bool gus_grow_refill(struct gus_cache *c, gfp_t gfp, unsigned long *flags)
 {
 	struct gus_slab *s;
+	struct gus_mag *m;
 
 	local_unlock_irqrestore(&c->cpu->lock, *flags);
 	s = gus_depot_grow(c, numa_mem_id(), gfp);
 	local_lock_irqsave(&c->cpu->lock, *flags);
 	if (!s)
 		return false;
-	if (gus_depot_add(c, s, this_cpu_ptr(c->cpu)->alloc))
-		gus_cache_count(c, GUS_DEPOT_REFILL);
+	m = this_cpu_ptr(c->cpu)->alloc;
+	if (m->count) {		/* an interrupt refilled it meanwhile */
+		gus_depot_add(c, s, NULL, 0);
+		return true;
+	}
+	m->count = gus_depot_add(c, s, m->objs, m->size);
+	gus_cache_count(c, GUS_DEPOT_REFILL);
 	return true;
 }
 
@@ -433,6 +441,24 @@ static __always_inline void gus_alloc_hooks(struct gus_cache *c, void *obj, gfp_
 	kmemleak_alloc(obj, c->object_size, 1, gfp);
 }
 
+/* Allocate from the magazines; @caller for debug caches. */
+static __always_inline void *gus_alloc(struct gus_cache *c, gfp_t gfp,
+				       unsigned long caller)
+{
+	void *obj;
+
+	might_alloc(gfp);
+	gfp = gus_gfp_check(c, gfp);
+	if (gus_cache_debug(c))
+		obj = gus_alloc_checked(c, gfp, caller);
+	else
+		obj = gus_alloc_one(c, gfp);
+	if (obj)
+		gus_alloc_hooks(c, obj, gfp);
+	trace_gus_alloc(c->name, obj);
+	return obj;
+}
+
 /**
  * gus_cache_alloc() - allocate an object.
  * @c: the cache.
@@ -447,20 +473,77 @@ static __always_inline void gus_alloc_hooks(struct gus_cache *c, void *obj, gfp_
  */
 void *gus_cache_alloc(struct gus_cache *c, gfp_t gfp)
 {
+	return gus_alloc(c, gfp, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(gus_cache_alloc);
+
+/* One object from @node's slabs, growing them by a slab if they have none. */
+static void *gus_alloc_from_node(struct gus_cache *c, gfp_t gfp, int node)
+{
+	struct gus_slab *s;
 	void *obj;
 
+	if (gus_cache_is_smr(c))
+		gus_depot_collect(c, node, true);
+	if (gus_depot_get(c, node, &obj, 1))
+		return obj;
+	s = gus_depot_grow(c, node, gfp);
+	if (!s)
+		return NULL;
+	return gus_depot_add(c, s, &obj, 1) ? obj : NULL;
+}
+
+/* Whether @node may be asked for: a node number that exists and is online. */
+static bool gus_node_ok(struct gus_cache *c, int node)
+{
+	if (node >= 0 && node < nr_node_ids && node_online(node))
+		return true;
+	if (READ_ONCE(gus_quiet_misuse))
+		pr_err("gusslab %s: node %d is not an online node\n", c->name, node);
+	else
+		WARN_ONCE(1, "gusslab %s: node %d is not an online node\n", c->name, node);
+	return false;
+}
+
+/**
+ * gus_cache_alloc_node() - allocate an object on a given NUMA node.
+ * @c: the cache.
+ * @gfp: as for gus_cache_alloc(); with __GFP_THISNODE a new slab must
+ *       come from @node itself.
+ * @node: the node, or NUMA_NO_NODE for the local one.
+ *
+ * The local node (or NUMA_NO_NODE) takes the magazines, as
+ * gus_cache_alloc() does.  Another node's object comes from that node's
+ * slabs, under its lock, without the magazines: a new slab is asked of
+ * @node, and the page allocator may place it elsewhere when @node is full,
+ * as for kmem_cache_alloc_node().
+ *
+ * Context: as for gus_cache_alloc().
+ * Return: the object, or NULL if no memory could be had or @node is not
+ * an online node (reported).
+ */
+void *gus_cache_alloc_node(struct gus_cache *c, gfp_t gfp, int node)
+{
+	void *obj;
+
+	if (node == NUMA_NO_NODE || node == numa_mem_id())
+		return gus_alloc(c, gfp, _RET_IP_);
 	might_alloc(gfp);
 	gfp = gus_gfp_check(c, gfp);
-	if (gus_cache_debug(c))
-		obj = gus_alloc_checked(c, gfp, _RET_IP_);
-	else
-		obj = gus_alloc_one(c, gfp);
+	if (!gus_node_ok(c, node)) {
+		gus_cache_count(c, GUS_ALLOC_FAILED);
+		return NULL;
+	}
+	do {
+		obj = gus_alloc_from_node(c, gfp, node);
+	} while (obj && gus_cache_debug(c) && !gus_debug_alloc(c, obj, _RET_IP_));
+	gus_cache_count(c, obj ? GUS_ALLOC_NODE : GUS_ALLOC_FAILED);
 	if (obj)
 		gus_alloc_hooks(c, obj, gfp);
 	trace_gus_alloc(c->name, obj);
 	return obj;
 }
-EXPORT_SYMBOL_GPL(gus_cache_alloc);
+EXPORT_SYMBOL_GPL(gus_cache_alloc_node);
 
 /* ---- free ----------------------------------------------------------- */
 
@@ -509,9 +592,40 @@ static __always_inline void gus_free_hooks(struct gus_cache *c, void *obj)
 		memset(obj, 0, c->object_size);
 }
 
+/*
+ * Whether @obj is another node's: it then goes straight home (the key is
+ * on only where there can be several nodes).
+ */
+static __always_inline bool gus_obj_remote(const void *obj)
+{
+	return static_branch_unlikely(&gus_numa_key) &&
+	       page_to_nid(virt_to_page(obj)) != numa_mem_id();
+}
+
+/*
+ * Free another node's object to its own slab, past this CPU's magazines,
+ * so that its node reuses it: at once for an ordinary cache, once its
+ * goal is reached for an SMR cache (gus_depot_defer()).
+ */
+static noinline void gus_free_remote(struct gus_cache *c, void *obj)
+{
+	struct gus_slab *s = gus_obj_to_slab(c, obj);
+
+	if (!s) {
+		gus_cache_report(c, obj, "not an object of this cache");
+		return;
+	}
+	gus_free_hooks(c, obj);
+	gus_cache_count(c, GUS_FREE_REMOTE);
+	if (gus_cache_is_smr(c))
+		gus_depot_defer(c, obj);
+	else
+		gus_depot_put_one(c, s, obj);
+}
+
 /* Push @obj on this CPU's free magazine; @caller for debug caches. */
-static __always_inline void gus_free(struct gus_cache *c, void *obj,
-				     unsigned long caller)
+static __always_inline void gus_free_obj(struct gus_cache *c, void *obj,
+					 unsigned long caller)
 {
 	struct gus_cpu *pc;
 	unsigned long flags;
@@ -525,6 +639,10 @@ static __always_inline void gus_free(struct gus_cache *c, void *obj,
 			return;
 	} else if (gus_free_refused(c, obj)) {
 		gus_cache_report(c, obj, "not an object of this cache");
+		return;
+	}
+	if (gus_obj_remote(obj)) {
+		gus_free_remote(c, obj);
 		return;
 	}
 	local_lock_irqsave(&c->cpu->lock, flags);
@@ -561,9 +679,74 @@ static __always_inline void gus_free(struct gus_cache *c, void *obj,
  */
 void gus_cache_free(struct gus_cache *c, void *obj)
 {
-	gus_free(c, obj, _RET_IP_);
+	gus_free_obj(c, obj, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(gus_cache_free);
+
+/* Foreign pointers given to gus_free() or gus_ksize(). */
+atomic_long_t gus_foreign_reports = ATOMIC_LONG_INIT(0);
+GUS_EXPORT_INTERNAL(gus_foreign_reports);
+
+/* The cache @obj is an object of; otherwise NULL, reported. */
+static struct gus_cache *gus_obj_cache(const void *obj, const char *fn)
+{
+	struct gus_slab *s = gus_page_slab(obj);
+	struct gus_cache *c = s ? READ_ONCE_NOCHECK(s->cache) : NULL;
+
+	if (c && gus_obj_to_slab(c, obj) == s)
+		return c;
+	if (c) {		/* inside a slab of ours, not at an object */
+		gus_cache_report(c, obj, "not the start of an object");
+		return NULL;
+	}
+	atomic_long_inc(&gus_foreign_reports);
+	if (READ_ONCE(gus_quiet_misuse))
+		pr_err("BUG gusslab: %s(%p): not a gusslab object\n", fn, obj);
+	else
+		WARN(1, "BUG gusslab: %s(%p): not a gusslab object\n", fn, obj);
+	return NULL;
+}
+
+/**
+ * gus_free() - free an object of any cache, found from the pointer.
+ * @obj: the object, NULL or ZERO_SIZE_PTR.
+ *
+ * As gus_cache_free() on the object's cache, which the object's slab
+ * names.  A pointer that is not the start of an object of some gusslab
+ * cache is refused with a report and not freed.
+ *
+ * Context: as for gus_cache_free().
+ */
+void gus_free(const void *obj)
+{
+	struct gus_cache *c;
+
+	if (unlikely(ZERO_OR_NULL_PTR(obj)))
+		return;
+	c = gus_obj_cache(obj, "gus_free");
+	if (c)
+		gus_free_obj(c, (void *)obj, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(gus_free);
+
+/**
+ * gus_ksize() - the usable size of an object of any cache.
+ * @obj: the object.
+ *
+ * Context: any context.
+ * Return: the object size of @obj's cache; 0 for NULL and ZERO_SIZE_PTR,
+ * and, reported, for a pointer that is not the start of a gusslab object.
+ */
+size_t gus_ksize(const void *obj)
+{
+	struct gus_cache *c;
+
+	if (unlikely(ZERO_OR_NULL_PTR(obj)))
+		return 0;
+	c = gus_obj_cache(obj, "gus_ksize");
+	return c ? c->object_size : 0;
+}
+EXPORT_SYMBOL_GPL(gus_ksize);
 
 /* Debug caches: gus_alloc_checked() for each, all or nothing. */
 static noinline bool gus_alloc_bulk_checked(struct gus_cache *c, gfp_t gfp,
@@ -660,6 +843,10 @@ void gus_cache_free_bulk(struct gus_cache *c, size_t n, void **p)
 			gus_cache_report(c, p[i], "not an object of this cache");
 			continue;
 		}
+		if (gus_obj_remote(p[i])) {
+			gus_free_remote(c, p[i]);
+			continue;
+		}
 		if (unlikely(m->count && m->objs[m->count - 1] == p[i])) {
 			gus_cache_report(c, p[i], "double free");
 			continue;
@@ -671,7 +858,7 @@ void gus_cache_free_bulk(struct gus_cache *c, size_t n, void **p)
 	local_unlock_irqrestore(&c->cpu->lock, flags);
 one_by_one:
 	for (; i < n; i++)
-		gus_free(c, p[i], _RET_IP_);
+		gus_free_obj(c, p[i], _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(gus_cache_free_bulk);
 
@@ -795,37 +982,74 @@ static unsigned int gus_mag_size_for(unsigned int size)
 		return 32;
 	if (size <= 2048)
 		return 16;
-	return 8;
+	if (size <= 8192)
+		return 8;
+	return 4;
+}
+
+/* The header with its bitmaps (free[], and for SMR caches pending[]). */
+static unsigned int gus_hdr_size(struct gus_cache *c, unsigned int objects)
+{
+	unsigned int bitmaps = gus_cache_is_smr(c) ? 2 : 1;
+
+	return struct_size_t(struct gus_slab, free, bitmaps * BITS_TO_LONGS(objects));
+}
+
+/* Lay out a slab of @order: c->objects, c->offset and c->hdr_size. */
+static void gus_cache_layout(struct gus_cache *c, unsigned int order)
+{
+	unsigned long bytes = PAGE_SIZE << order;
+	unsigned int objects;
+
+	if (c->off_slab) {
+		c->offset = ALIGN(c->red_left, c->align);  /* the first left red zone */
+		objects = bytes > c->offset ? (bytes - c->offset) / c->size : 0;
+		c->hdr_size = gus_hdr_size(c, objects);
+	} else {
+		objects = (bytes - sizeof(struct gus_slab)) / c->size;
+		c->hdr_size = gus_hdr_size(c, objects);
+		c->offset = ALIGN(c->hdr_size + c->red_left, c->align);
+		objects = (bytes - c->offset) / c->size;
+	}
+	c->order = order;
+	c->objects = objects;
 }
 
 /*
  * Object size, slab order and layout: the smallest order (up to
- * GUS_MAX_ORDER) that holds at least 8 objects and wastes at most 1/8.
+ * GUS_MAX_ORDER) that holds at least 8 objects and wastes at most 1/8,
+ * else GUS_MAX_ORDER.  Objects larger than GUS_OFF_SLAB_SIZE keep the
+ * header off the slab, where it would cost a whole object.  The fallback,
+ * c->min_order, is the least order that holds one object in the same
+ * layout.  Return: 0, or -EINVAL if no slab holds one object (debug
+ * metadata may push an object past GUS_MAX_SIZE).
  */
-static void gus_cache_geometry(struct gus_cache *c)
+static int gus_cache_geometry(struct gus_cache *c)
 {
-	unsigned int order, objects, hdr, bitmaps = gus_cache_is_smr(c) ? 2 : 1;
+	unsigned int order;
 	unsigned long bytes;
 
 	c->size = gus_debug_layout(c);
+	c->off_slab = c->size > GUS_OFF_SLAB_SIZE;
 	for (order = 0; order <= GUS_MAX_ORDER; order++) {
+		gus_cache_layout(c, order);
 		bytes = PAGE_SIZE << order;
-		objects = (bytes - sizeof(struct gus_slab)) / c->size;
-		/* free[], and for SMR caches pending[] */
-		hdr = ALIGN(struct_size_t(struct gus_slab, free,
-					  bitmaps * BITS_TO_LONGS(objects)) +
-			    c->red_left, c->align);	/* the first left red zone */
-		objects = (bytes - hdr) / c->size;
-		c->order = order;
-		c->objects = objects;
-		c->offset = hdr;
-		if (objects >= 8 && (bytes - hdr - objects * c->size) * 8 <= bytes)
+		if (c->objects >= 8 &&
+		    (bytes - c->offset - c->objects * c->size) * 8 <= bytes)
 			break;
 		if (order == GUS_MAX_ORDER)
 			break;
 	}
+	if (!c->objects)
+		return -EINVAL;
+	for (order = 0; order < c->order; order++)
+		if (c->offset + c->size <= PAGE_SIZE << order)
+			break;
+	c->min_order = order;
+	c->min_objects = ((PAGE_SIZE << order) - c->offset) / c->size;
 	c->size_recip = reciprocal_value(c->size);
 	c->mag_size = gus_mag_size_for(c->size);
+	return 0;
 }
 
 /*
@@ -865,7 +1089,7 @@ static bool gus_cache_args_ok(const char *name, unsigned int size,
 	}
 	if (!size || size > GUS_MAX_SIZE) {
 		pr_err("gusslab: cache %s: size %u is not in 1..%lu\n",
-		       name, size, GUS_MAX_SIZE);
+		       name, size, (unsigned long)GUS_MAX_SIZE);
 		return false;
 	}
 	if (align && (!is_power_of_2(align) || align > PAGE_SIZE)) {
@@ -978,7 +1202,7 @@ static int gus_cache_init_parts(struct gus_cache *c)
 /**
  * gus_cache_create_args() - create a cache.
  * @name: a unique name of at most 31 bytes, without '/'.
- * @size: object size, 1 to PAGE_SIZE bytes.
+ * @size: object size, 1 to GUS_MAX_SIZE (PAGE_SIZE << 3) bytes.
  * @args: alignment, constructor and domain (struct gus_cache_args), or
  *        NULL for none of them.
  * @flags: GUS_CACHE_SMR, GUS_CACHE_HWCACHE_ALIGN, debug flags.
@@ -1020,7 +1244,12 @@ struct gus_cache *gus_cache_create_args(const char *name, unsigned int size,
 	c->align = max_t(unsigned int, args->align, sizeof(void *));
 	if (flags & GUS_CACHE_HWCACHE_ALIGN)
 		c->align = max_t(unsigned int, c->align, cache_line_size());
-	gus_cache_geometry(c);
+	if (gus_cache_geometry(c)) {
+		pr_err("gusslab: cache %s: %u-byte objects with their debug metadata do not fit a slab of %lu bytes\n",
+		       name, size, (unsigned long)GUS_MAX_SIZE);
+		kfree(c);
+		return NULL;
+	}
 	if (c->flags & GUS_CACHE_DEBUG)
 		static_branch_inc(&gus_debug_key);	/* dec: gus_cache_free_parts() */
 
@@ -1048,7 +1277,7 @@ EXPORT_SYMBOL_GPL(gus_cache_create_args);
 /**
  * gus_cache_create() - create a cache without a caller's domain.
  * @name: a unique name of at most 31 bytes, without '/'.
- * @size: object size, 1 to PAGE_SIZE bytes.
+ * @size: object size, 1 to GUS_MAX_SIZE (PAGE_SIZE << 3) bytes.
  * @align: required alignment (a power of two) or 0.
  * @flags: GUS_CACHE_SMR, GUS_CACHE_HWCACHE_ALIGN, debug flags.
  * @ctor: constructor, or NULL.
@@ -1143,6 +1372,8 @@ int gus_caches_init(void)
 	if (ret < 0)
 		return ret;
 	gus_cpuhp_state = ret;
+	if (num_possible_nodes() > 1)
+		static_branch_enable(&gus_numa_key);
 	return 0;
 }
 

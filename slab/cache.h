@@ -19,8 +19,9 @@
 #include "ring.h"
 
 #define GUS_SLAB_MAGIC		0x67757373UL	/* "guss" */
-#define GUS_MAX_SIZE		PAGE_SIZE	/* largest object */
 #define GUS_MAX_ORDER		3		/* largest slab: 8 pages */
+#define GUS_MAX_SIZE		(PAGE_SIZE << GUS_MAX_ORDER)	/* largest object */
+#define GUS_OFF_SLAB_SIZE	(PAGE_SIZE / 2)	/* larger: header kmalloc'ed */
 #define GUS_QUEUE_KEEP		8		/* SMR: queued magazines kept */
 
 /* A magazine: a stack of object pointers. */
@@ -36,15 +37,20 @@ struct gus_mag {
 };
 
 /*
- * A slab: 2^order naturally aligned pages, this header first, then the
- * objects.  A set bit in free[] marks a free object; SMR caches have a
- * second bitmap after it, of objects freed without a magazine and pending
- * until the slab's stamp is reached (slab/slab.c).  Nothing is kept
- * inside free objects.
+ * A slab: 2^order pages (a compound page if order > 0) and this header,
+ * either at the start of the pages or, for objects larger than
+ * GUS_OFF_SLAB_SIZE, kmalloc'ed apart; the head page's private field
+ * points to it (slab/slab.c).  A set bit in free[] marks a free object;
+ * SMR caches have a second bitmap after it, of objects freed without a
+ * magazine and pending until the slab's stamp is reached.  Nothing is
+ * kept inside free objects.
  */
 struct gus_slab {
 	unsigned long magic;		/* GUS_SLAB_MAGIC; word-sized for READ_ONCE_NOCHECK */
+	void *base;			/* the first page; objects from base + c->offset */
 	unsigned int inuse;		/* objects not free in this slab */
+	unsigned int objects;		/* objects in this slab: fewer at min_order */
+	unsigned int order;		/* c->order, or c->min_order after a fallback */
 	int node;
 	struct gus_cache *cache;
 	struct list_head list;		/* on its node's partial/full/empty */
@@ -66,6 +72,7 @@ struct gus_node {
 	struct list_head partial, full, empty;
 	struct list_head deferred;	/* SMR: slabs with pending objects */
 	unsigned long nr_slabs, nr_empty, nr_free, nr_deferred;
+	unsigned long nr_objects;	/* objects in all its slabs */
 	bool spill;			/* the last new slab was another node's */
 };
 
@@ -89,6 +96,9 @@ enum gus_cache_event {
 	GUS_SHRINK_SCAN,	/* shrinker visits */
 	GUS_SHRINK_FREED,	/* slabs the shrinker gave back */
 	GUS_FREE_DEFERRED,	/* SMR frees with no magazine: pending in the slab */
+	GUS_FREE_REMOTE,	/* frees of another node's objects, sent home */
+	GUS_ORDER_FALLBACK,	/* slabs grown at min_order: c->order failed */
+	GUS_ALLOC_NODE,		/* gus_cache_alloc_node() for another node */
 	GUS_NR_CACHE_EVENTS
 };
 
@@ -113,7 +123,11 @@ struct gus_cache {
 	unsigned int flags;
 	unsigned int order;		/* slab = PAGE_SIZE << order */
 	unsigned int objects;		/* objects per slab */
+	unsigned int min_order;		/* fallback: the least order for one object */
+	unsigned int min_objects;	/* objects in a slab of min_order */
 	unsigned int offset;		/* first object from the slab start */
+	unsigned int hdr_size;		/* the header, with its bitmaps */
+	bool off_slab;			/* header kmalloc'ed, not in the pages */
 	struct reciprocal_value size_recip;	/* divides by size, fast */
 	unsigned int mag_size;		/* objects per magazine */
 	void (*ctor)(void *obj);
@@ -161,6 +175,7 @@ static inline void gus_cache_count(struct gus_cache *c, enum gus_cache_event e)
 /* slab/slab.c: the depot. */
 int gus_depot_init(struct gus_cache *c);
 void gus_depot_exit(struct gus_cache *c);
+struct gus_slab *gus_page_slab(const void *ptr);
 struct gus_slab *gus_obj_to_slab(struct gus_cache *c, const void *obj);
 
 /* slab/debug.c: debug caches, gus_debug_key on while one exists. */
@@ -199,14 +214,17 @@ bool gus_depot_spilling(struct gus_cache *c, int node);
 unsigned int gus_depot_get_remote(struct gus_cache *c, int node, void **objs,
 				  unsigned int n);
 struct gus_slab *gus_depot_grow(struct gus_cache *c, int node, gfp_t gfp);
-unsigned int gus_depot_add(struct gus_cache *c, struct gus_slab *s, struct gus_mag *m);
+unsigned int gus_depot_add(struct gus_cache *c, struct gus_slab *s, void **objs,
+			   unsigned int n);
 void gus_depot_put(struct gus_cache *c, void **objs, unsigned int n);
+void gus_depot_put_one(struct gus_cache *c, struct gus_slab *s, void *obj);
 void gus_depot_defer(struct gus_cache *c, void *obj);
 void gus_depot_collect(struct gus_cache *c, int node, bool scan);
 unsigned long gus_depot_shrink(struct gus_cache *c, unsigned long max);
 unsigned long gus_depot_live(struct gus_cache *c);
 void gus_depot_totals(struct gus_cache *c, unsigned long *slabs,
 		      unsigned long *free);
+unsigned long gus_depot_objects(struct gus_cache *c);
 void gus_depot_report_leaks(struct gus_cache *c, unsigned int max);
 unsigned long gus_depot_abandon(struct gus_cache *c);
 
@@ -217,6 +235,7 @@ void gus_mag_put_empty(struct gus_cache *c, struct gus_mag *m);
 void gus_mag_drain(struct gus_cache *c, struct gus_mag *m);
 
 /* slab/cache.c */
+extern atomic_long_t gus_foreign_reports;
 void gus_objs_reached(struct gus_cache *c, void **objs, unsigned int n);
 void gus_cache_report(struct gus_cache *c, const void *obj, const char *what);
 extern struct mutex gus_caches_lock;
@@ -234,6 +253,7 @@ extern atomic_t gus_fail_mag_allocs;
 extern u32 gus_fail_mag_percent;
 bool gus_fault_mag_alloc(void);
 struct page *gus_fault_alloc_pages(int node, gfp_t gfp, unsigned int order);
+extern u32 gus_fail_min_order;
 extern gfp_t gus_fault_last_gfp;
 extern int gus_fault_full_node;
 extern atomic_t gus_fault_full_budget;

@@ -47,6 +47,9 @@ static const char *const gus_cache_event_names[GUS_NR_CACHE_EVENTS] = {
 	[GUS_SHRINK_SCAN] = "shrink_scan",
 	[GUS_SHRINK_FREED] = "shrink_freed",
 	[GUS_FREE_DEFERRED] = "free_deferred",
+	[GUS_FREE_REMOTE] = "free_remote",
+	[GUS_ORDER_FALLBACK] = "order_fallback",
+	[GUS_ALLOC_NODE] = "alloc_node",
 };
 
 /* Objects in another CPU's magazine; the caller holds rcu_read_lock(). */
@@ -79,7 +82,7 @@ void gus_cache_usage(struct gus_cache *c, struct gus_cache_usage *u)
 		queued += READ_ONCE(c->nodes[node]->nr_deferred);	/* SMR, no magazine */
 	}
 	u->active_slabs = u->slabs - min(empty, u->slabs);
-	u->objects = u->slabs * c->objects;
+	u->objects = gus_depot_objects(c);
 	u->in_cpus = 0;
 	rcu_read_lock();	/* magazines are freed after a grace period */
 	for_each_possible_cpu(cpu) {

@@ -12,7 +12,13 @@
  *                                           P: each magazine allocation
  *                                           fails with probability P/100
  *
- * Both 0 (the default) means no injection.  __GFP_NOFAIL requests are
+ *   /sys/kernel/debug/gusslab/fail_min_order
+ *                                           N: every slab page request of
+ *                                           order N or above fails, as
+ *                                           under fragmentation, so caches
+ *                                           fall back to their min_order
+ *
+ * Each 0 (the default) means no injection.  __GFP_NOFAIL requests are
  * never failed.  The knobs are global, for every cache; a failure
  * counts in the cache's alloc_failed only if the allocation that needed
  * the slab returns NULL.
@@ -90,6 +96,10 @@ GUS_EXPORT_INTERNAL(gus_fault_full_node);
 atomic_t gus_fault_full_budget = ATOMIC_INIT(0);	/* requests it refuses */
 GUS_EXPORT_INTERNAL(gus_fault_full_budget);
 
+/* Test hook and knob: page requests of this order or above fail; 0: off. */
+u32 gus_fail_min_order;
+GUS_EXPORT_INTERNAL(gus_fail_min_order);
+
 /* Another online node than @node, for the imitated fallback. */
 static int gus_fault_other_node(int node)
 {
@@ -112,7 +122,11 @@ static int gus_fault_other_node(int node)
  */
 struct page *gus_fault_alloc_pages(int node, gfp_t gfp, unsigned int order)
 {
+	u32 fail_order = READ_ONCE(gus_fail_min_order);
+
 	WRITE_ONCE(gus_fault_last_gfp, gfp);
+	if (fail_order && order >= fail_order && !(gfp & __GFP_NOFAIL))
+		return NULL;
 	if (node == READ_ONCE(gus_fault_full_node) &&
 	    atomic_add_unless(&gus_fault_full_budget, -1, 0)) {
 		if (gfp & __GFP_THISNODE)
@@ -128,4 +142,6 @@ void gus_fault_debugfs_init(void)
 	debugfs_create_u32("fail_percent", 0600, gusslab_debugfs_root, &gus_fail_percent);
 	debugfs_create_u32("fail_mag_percent", 0600, gusslab_debugfs_root,
 			   &gus_fail_mag_percent);
+	debugfs_create_u32("fail_min_order", 0600, gusslab_debugfs_root,
+			   &gus_fail_min_order);
 }

@@ -2,19 +2,38 @@
 /*
  * The depot: slab pages behind the magazines.
  *
- * A slab is a naturally aligned block of 2^order pages from the page
- * allocator.  It starts with a struct gus_slab header (magic, cache, node,
- * in-use count, and a bitmap with one set bit per free object), then the
- * objects at c->offset, c->size apart.  An object finds its slab by masking
- * its address with the slab size; a pointer is ours only if that header
- * carries our magic and cache and the offset falls on an object start.
+ * A slab is a block of 2^order pages from the page allocator, a compound
+ * page if order > 0.  Its struct gus_slab header (magic, cache, node,
+ * order, in-use count, and a bitmap with one set bit per free object) sits
+ * at the start of the pages, or, for objects larger than GUS_OFF_SLAB_SIZE
+ * (where it would cost a whole object), in a kmalloc'ed block of its own.
+ * The objects follow at base + c->offset, c->size apart.
+ *
+ * Finding an object's slab.  The head page's private field points to the
+ * header, and the header's base back to the head page, so any pointer into
+ * any page of a slab finds it through virt_to_head_page(), whatever the
+ * slab's order: a cache may mix slabs of two orders.  A pointer is ours
+ * only if both links agree, the header carries our magic and cache, and
+ * the offset falls on an object start.  The head page's private field is
+ * read before the header, so a foreign page (whose private field is 0, a
+ * buddy order, or another owner's pointer) is refused without reading
+ * memory that may not be mapped.
+ *
+ * Orders.  c->order is chosen at creation (slab/cache.c), and c->min_order
+ * is the least order that holds one object.  A growth first asks for
+ * c->order without retrying hard; if that fails, it falls back to
+ * c->min_order with the caller's flags, as SLUB does, and counts an
+ * order_fallback.  Each slab records its own order and object count.
+ *
  * No metadata lives inside free objects, so a use-after-free write cannot
  * redirect the allocator, and SMR readers see freed objects untouched.
  *
  * Each NUMA node has partial, full and empty lists under its own lock.
- * A freed object goes back to its own slab, whatever node frees it.
- * Empty slabs stay until gus_depot_shrink() returns them to the page
- * allocator.
+ * A freed object goes back to its own slab, whatever node frees it: an
+ * object freed on another node's CPU skips the magazines (slab/cache.c)
+ * and goes straight to its slab, or for an SMR cache to its slab's
+ * pending bitmap, so it is reused on its own node.  Empty slabs stay until
+ * gus_depot_shrink() returns them to the page allocator.
  *
  * NUMA policy.  A refill takes objects from the local node's slabs.  When
  * they are gone it grows the depot by one slab, asking the page allocator
@@ -47,6 +66,7 @@
  */
 #include <linux/bitmap.h>
 #include <linux/gfp.h>
+#include <linux/kmemleak.h>
 #include <linux/mm.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -56,21 +76,16 @@
 #include "cache.h"
 #include "gus_trace.h"
 
-static inline unsigned long gus_slab_bytes(struct gus_cache *c)
-{
-	return PAGE_SIZE << c->order;
-}
-
 static inline void *gus_slab_obj(struct gus_cache *c, struct gus_slab *s,
 				 unsigned int idx)
 {
-	return (char *)s + c->offset + idx * c->size;
+	return (char *)s->base + c->offset + idx * c->size;
 }
 
 static inline unsigned int gus_slab_idx(struct gus_cache *c, struct gus_slab *s,
 					const void *obj)
 {
-	return reciprocal_divide((unsigned long)obj - (unsigned long)s - c->offset,
+	return reciprocal_divide((unsigned long)obj - (unsigned long)s->base - c->offset,
 				 c->size_recip);
 }
 
@@ -79,6 +94,34 @@ static inline unsigned long *gus_slab_pending(struct gus_cache *c, struct gus_sl
 {
 	return s->free + BITS_TO_LONGS(c->objects);
 }
+
+/**
+ * gus_page_slab() - the gusslab slab that @ptr points into, if any.
+ * @ptr: any pointer.
+ *
+ * Context: any context.  The answer is stable only while the slab cannot
+ * be freed: under its node lock, or while the caller owns an object in it.
+ * Return: the slab, or NULL if @ptr is not in the pages of a slab.
+ */
+struct gus_slab *gus_page_slab(const void *ptr)
+{
+	struct gus_slab *s;
+	struct page *head;
+
+	if (!virt_addr_valid(ptr))
+		return NULL;
+	head = virt_to_head_page(ptr);
+	s = (struct gus_slab *)READ_ONCE(head->private);
+	if (!virt_addr_valid(s))
+		return NULL;
+	/* Possibly another owner's memory: read it without KASAN checks. */
+	if (READ_ONCE_NOCHECK(s->magic) != GUS_SLAB_MAGIC ||
+	    READ_ONCE_NOCHECK(s->base) != page_address(head))
+		return NULL;
+	return s;
+}
+
+GUS_EXPORT_INTERNAL(gus_page_slab);
 
 /**
  * gus_obj_to_slab() - the slab of @obj, if @obj is an object of @c.
@@ -90,25 +133,18 @@ static inline unsigned long *gus_slab_pending(struct gus_cache *c, struct gus_sl
  */
 struct gus_slab *gus_obj_to_slab(struct gus_cache *c, const void *obj)
 {
-	unsigned long a = (unsigned long)obj, off;
-	struct gus_slab *s;
+	struct gus_slab *s = gus_page_slab(obj);
+	unsigned long off;
 	u32 idx;
 
-	if (!virt_addr_valid(obj))
+	if (!s || READ_ONCE_NOCHECK(s->cache) != c)
 		return NULL;
-	s = (struct gus_slab *)(a & ~(gus_slab_bytes(c) - 1));
-	if (!virt_addr_valid(s))
-		return NULL;
-	/* Possibly another allocator's memory: read it without KASAN checks. */
-	if (READ_ONCE_NOCHECK(s->magic) != GUS_SLAB_MAGIC ||
-	    READ_ONCE_NOCHECK(s->cache) != c)
-		return NULL;
-	off = a - (unsigned long)s;
+	off = (unsigned long)obj - (unsigned long)s->base;
 	if (off < c->offset)
 		return NULL;
 	off -= c->offset;
 	idx = reciprocal_divide(off, c->size_recip);
-	if (idx >= c->objects || idx * c->size != off)
+	if (idx >= s->objects || idx * c->size != off)
 		return NULL;
 	return s;
 }
@@ -134,7 +170,8 @@ static unsigned int gus_slab_take_random(struct gus_cache *c, struct gus_slab *s
 		idx = c->random_seq[s->rand_pos];
 		if (++s->rand_pos == c->objects)
 			s->rand_pos = 0;
-		if (__test_and_clear_bit(idx, s->free))
+		/* A slab of min_order has fewer slots: the rest are skipped. */
+		if (idx < s->objects && __test_and_clear_bit(idx, s->free))
 			objs[got++] = gus_slab_obj(c, s, idx);
 	}
 	return got;
@@ -149,7 +186,7 @@ static unsigned int gus_slab_take(struct gus_cache *c, struct gus_node *gn,
 	if (c->random_seq) {
 		got = gus_slab_take_random(c, s, objs, n);
 	} else {
-		for_each_set_bit(idx, s->free, c->objects) {
+		for_each_set_bit(idx, s->free, s->objects) {
 			if (got == n)
 				break;
 			__clear_bit(idx, s->free);
@@ -160,7 +197,7 @@ static unsigned int gus_slab_take(struct gus_cache *c, struct gus_node *gn,
 		gn->nr_empty--;
 	s->inuse += got;
 	gn->nr_free -= got;
-	list_move(&s->list, s->inuse == c->objects ? &gn->full : &gn->partial);
+	list_move(&s->list, s->inuse == s->objects ? &gn->full : &gn->partial);
 	return got;
 }
 
@@ -242,36 +279,84 @@ unsigned int gus_depot_get_remote(struct gus_cache *c, int node, void **objs,
  * the page allocator (no __GFP_ZERO, __GFP_HIGHMEM, __GFP_MOVABLE,
  * __GFP_ACCOUNT, ...), and slabs of order > 0 are compound pages.
  */
-static gfp_t gus_page_gfp(struct gus_cache *c, gfp_t gfp)
+static gfp_t gus_page_gfp(gfp_t gfp, unsigned int order)
 {
 	gfp &= GUS_GFP_RECLAIM_MASK | GUS_GFP_CONSTRAINT_MASK;
-	return c->order ? gfp | __GFP_COMP : gfp;
+	return order ? gfp | __GFP_COMP : gfp;
 }
 
 /*
- * The page allocator warns about __GFP_NOFAIL above order 1, and a cache's
- * slabs all have one order (objects find their slab by masking), so such a
- * request is retried here instead.  Each try keeps the caller's reclaim
- * bits and has neither __GFP_NORETRY nor __GFP_RETRY_MAYFAIL: at the
- * orders gusslab uses (up to PAGE_ALLOC_COSTLY_ORDER) the page allocator
- * then calls the OOM killer itself before it gives up.
+ * Pages at @order with the caller's flags.  The page allocator warns about
+ * __GFP_NOFAIL above order 1, so such a request is retried here instead.
+ * Each try keeps the caller's reclaim bits and has neither __GFP_NORETRY
+ * nor __GFP_RETRY_MAYFAIL: at the orders gusslab uses (up to
+ * PAGE_ALLOC_COSTLY_ORDER) the page allocator then calls the OOM killer
+ * itself before it gives up.
  */
-static struct page *gus_alloc_slab_pages(struct gus_cache *c, int node, gfp_t gfp)
+static struct page *gus_alloc_order(int node, gfp_t gfp, unsigned int order)
 {
 	struct page *page;
 
 	BUILD_BUG_ON(GUS_MAX_ORDER > PAGE_ALLOC_COSTLY_ORDER);
-	gfp = gus_page_gfp(c, gfp);
-	if (!(gfp & __GFP_NOFAIL) || c->order <= 1)
-		return gus_fault_alloc_pages(node, gfp, c->order);
+	gfp = gus_page_gfp(gfp, order);
+	if (!(gfp & __GFP_NOFAIL) || order <= 1)
+		return gus_fault_alloc_pages(node, gfp, order);
 	gfp &= ~(__GFP_NOFAIL | __GFP_NORETRY | __GFP_RETRY_MAYFAIL);
-	while (!(page = gus_fault_alloc_pages(node, gfp, c->order))) {
+	while (!(page = gus_fault_alloc_pages(node, gfp, order))) {
 		if (gfpflags_allow_blocking(gfp))
 			schedule_timeout_uninterruptible(1);
 		else
 			cpu_relax();
 	}
 	return page;
+}
+
+/*
+ * A slab's pages: c->order if the page allocator has them without hard
+ * retries, else c->min_order with the caller's flags (__GFP_NOFAIL and
+ * the OOM killer included), as SLUB's allocate_slab() does.
+ */
+static struct page *gus_alloc_slab_pages(struct gus_cache *c, int node, gfp_t gfp,
+					 unsigned int *order)
+{
+	gfp_t first = (gfp | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL;
+	struct page *page;
+
+	*order = c->order;
+	if (c->min_order == c->order)
+		return gus_alloc_order(node, gfp, c->order);
+	page = gus_alloc_order(node, first, c->order);
+	if (page)
+		return page;
+	*order = c->min_order;
+	page = gus_alloc_order(node, gfp, c->min_order);
+	if (page)
+		gus_cache_count(c, GUS_ORDER_FALLBACK);
+	return page;
+}
+
+/* The header of a slab on @page: in its first bytes, or kmalloc'ed. */
+static struct gus_slab *gus_slab_header(struct gus_cache *c, struct page *page,
+					gfp_t gfp)
+{
+	gfp &= GUS_GFP_RECLAIM_MASK | GUS_GFP_CONSTRAINT_MASK;
+	if (!c->off_slab)
+		return page_address(page);
+	return kmalloc_node(c->hdr_size, gfp & ~__GFP_THISNODE, page_to_nid(page));
+}
+
+/* Unlink @s from its pages and free both.  Context: off every list. */
+static void gus_slab_free(struct gus_cache *c, struct gus_slab *s)
+{
+	struct page *page = virt_to_page(s->base);
+
+	trace_gus_slab_shrink(c->name, s->node, s->order);
+	s->magic = 0;
+	set_page_private(page, 0);
+	__free_pages(page, s->order);
+	if (c->off_slab)
+		kfree(s);
+	gus_cache_count(c, GUS_SLAB_FREE);
 }
 
 /**
@@ -291,51 +376,63 @@ static struct page *gus_alloc_slab_pages(struct gus_cache *c, int node, gfp_t gf
  */
 struct gus_slab *gus_depot_grow(struct gus_cache *c, int node, gfp_t gfp)
 {
+	unsigned int i, order;
 	struct gus_slab *s;
 	struct page *page;
-	unsigned int i;
 	bool spill;
 
 	if (gus_fault_slab_alloc(gfp))
 		return NULL;
-	page = gus_alloc_slab_pages(c, node, gfp);
+	page = gus_alloc_slab_pages(c, node, gfp, &order);
 	if (!page)
 		return NULL;
-	s = page_address(page);
-	s->magic = GUS_SLAB_MAGIC;
+	s = gus_slab_header(c, page, gfp);
+	if (!s) {
+		__free_pages(page, order);
+		return NULL;
+	}
+	s->base = page_address(page);
 	s->cache = c;
 	s->node = page_to_nid(page);
+	s->order = order;
+	s->objects = order == c->order ? c->objects : c->min_objects;
 	s->inuse = 0;
 	s->stamp = 0;
 	INIT_LIST_HEAD(&s->deferred);
-	bitmap_fill(s->free, c->objects);
+	bitmap_zero(s->free, c->objects);
+	bitmap_fill(s->free, s->objects);
 	if (gus_cache_is_smr(c))
 		bitmap_zero(gus_slab_pending(c, s), c->objects);
 	s->rand_pos = c->random_seq ? get_random_u32() % c->objects : 0;
-	for (i = 0; i < c->objects; i++) {
+	for (i = 0; i < s->objects; i++) {
 		if (c->ctor)
 			c->ctor(gus_slab_obj(c, s, i));
 		if (c->flags & GUS_CACHE_DEBUG)
 			gus_debug_init_obj(c, gus_slab_obj(c, s, i));
 	}
+	/* No object of it is anyone's before gus_depot_add() takes the lock. */
+	s->magic = GUS_SLAB_MAGIC;
+	set_page_private(page, (unsigned long)s);
 	spill = s->node != node;
 	if (READ_ONCE(gus_node_of(c, node)->spill) != spill)
 		WRITE_ONCE(gus_node_of(c, node)->spill, spill);
 	gus_cache_count(c, GUS_SLAB_ALLOC);
-	trace_gus_slab_grow(c->name, s->node, c->order);
+	trace_gus_slab_grow(c->name, s->node, order);
 	return s;
 }
 
 /**
- * gus_depot_add() - put a new slab in the depot, serving a refill first.
+ * gus_depot_add() - put a new slab in the depot, serving its grower first.
  * @c: the cache.
  * @s: a slab from gus_depot_grow().
- * @m: a magazine to fill from @s if it is empty, or NULL.
+ * @objs: where to store objects taken from @s for the caller.
+ * @n: how many to take (0 for none).
  *
  * Context: any context.
- * Return: the number of objects put in @m.
+ * Return: the number of objects stored in @objs.
  */
-unsigned int gus_depot_add(struct gus_cache *c, struct gus_slab *s, struct gus_mag *m)
+unsigned int gus_depot_add(struct gus_cache *c, struct gus_slab *s, void **objs,
+			   unsigned int n)
 {
 	struct gus_node *gn = gus_node_of(c, s->node);
 	unsigned int got = 0;
@@ -345,11 +442,10 @@ unsigned int gus_depot_add(struct gus_cache *c, struct gus_slab *s, struct gus_m
 	list_add(&s->list, &gn->empty);
 	gn->nr_slabs++;
 	gn->nr_empty++;
-	gn->nr_free += c->objects;
-	if (m && !m->count) {
-		got = gus_slab_take(c, gn, s, m->objs, m->size);
-		m->count = got;
-	}
+	gn->nr_free += s->objects;
+	gn->nr_objects += s->objects;
+	if (n)
+		got = gus_slab_take(c, gn, s, objs, n);
 	spin_unlock_irqrestore(&gn->lock, flags);
 	return got;
 }
@@ -365,7 +461,7 @@ static void gus_slab_put(struct gus_cache *c, struct gus_node *gn,
 		return;
 	}
 	gn->nr_free++;
-	if (s->inuse-- == c->objects)
+	if (s->inuse-- == s->objects)
 		list_move(&s->list, &gn->partial);
 	if (!s->inuse) {
 		list_move(&s->list, &gn->empty);
@@ -426,6 +522,32 @@ void gus_depot_put(struct gus_cache *c, void **objs, unsigned int n)
 }
 
 /**
+ * gus_depot_put_one() - give one object back to its slab, at once.
+ * @c: an ordinary cache.
+ * @s: the slab of @obj, from gus_obj_to_slab().
+ * @obj: the object.
+ *
+ * For frees of another node's object: only that node's lock is taken.
+ *
+ * Context: any context.
+ */
+void gus_depot_put_one(struct gus_cache *c, struct gus_slab *s, void *obj)
+{
+	struct gus_node *gn = gus_node_of(c, s->node);
+	unsigned long flags;
+
+	spin_lock_irqsave(&gn->lock, flags);
+	/* Again under the lock: the shrinker may have freed the slab. */
+	if (gus_obj_to_slab(c, obj) == s)
+		gus_slab_put(c, gn, s, obj);
+	else
+		s = NULL;
+	spin_unlock_irqrestore(&gn->lock, flags);
+	if (!s)
+		gus_cache_report(c, obj, "double free: slab given back");
+}
+
+/**
  * gus_depot_defer() - SMR: give an object back once readers are gone.
  * @c: an SMR cache.
  * @obj: an object of @c, just freed, for which no magazine could be had.
@@ -471,7 +593,7 @@ static void gus_slab_collect(struct gus_cache *c, struct gus_node *gn,
 	unsigned int idx;
 	void *obj;
 
-	for_each_set_bit(idx, pending, c->objects) {
+	for_each_set_bit(idx, pending, s->objects) {
 		__clear_bit(idx, pending);
 		obj = gus_slab_obj(c, s, idx);
 		gus_objs_reached(c, &obj, 1);
@@ -543,16 +665,14 @@ unsigned long gus_depot_shrink(struct gus_cache *c, unsigned long max)
 			list_move(&s->list, &victims);
 			gn->nr_slabs--;
 			gn->nr_empty--;
-			gn->nr_free -= c->objects;
+			gn->nr_free -= s->objects;
+			gn->nr_objects -= s->objects;
 			n++;
 		}
 		spin_unlock_irqrestore(&gn->lock, flags);
 	}
-	list_for_each_entry_safe(s, tmp, &victims, list) {
-		trace_gus_slab_shrink(c->name, s->node, c->order);
-		__free_pages(virt_to_page(s), c->order);
-		gus_cache_count(c, GUS_SLAB_FREE);
-	}
+	list_for_each_entry_safe(s, tmp, &victims, list)
+		gus_slab_free(c, s);
 	return n;
 }
 
@@ -581,13 +701,26 @@ void gus_depot_totals(struct gus_cache *c, unsigned long *slabs,
 
 GUS_EXPORT_INTERNAL(gus_depot_totals);
 
+/* Objects in all slabs, free or not: slabs of min_order hold fewer. */
+unsigned long gus_depot_objects(struct gus_cache *c)
+{
+	unsigned long n = 0;
+	int node;
+
+	for_each_node(node)
+		n += READ_ONCE(gus_node_of(c, node)->nr_objects);
+	return n;
+}
+
+GUS_EXPORT_INTERNAL(gus_depot_objects);
+
 /* Objects not free in any slab: held by users, magazines or the ring. */
 unsigned long gus_depot_live(struct gus_cache *c)
 {
 	unsigned long slabs, free;
 
 	gus_depot_totals(c, &slabs, &free);
-	return slabs * c->objects - free;
+	return gus_depot_objects(c) - free;
 }
 
 GUS_EXPORT_INTERNAL(gus_depot_live);
@@ -616,7 +749,7 @@ void gus_depot_report_leaks(struct gus_cache *c, unsigned int max)
 		spin_lock_irqsave(&gn->lock, flags);
 		for (l = 0; l < 2; l++) {
 			list_for_each_entry(s, lists[l], list) {
-				for_each_clear_bit(idx, s->free, c->objects) {
+				for_each_clear_bit(idx, s->free, s->objects) {
 					obj = gus_slab_obj(c, s, idx);
 					if (gus_debug_quarantined(c, obj))
 						continue;
@@ -656,8 +789,11 @@ unsigned long gus_depot_abandon(struct gus_cache *c)
 		list_for_each_entry_safe(s, tmp, &gn->partial, list) {
 			list_del(&s->list);
 			s->magic = 0;
+			if (c->off_slab)	/* the pages stay, and name it */
+				kmemleak_not_leak(s);
 			gn->nr_slabs--;
-			gn->nr_free -= c->objects - s->inuse;
+			gn->nr_free -= s->objects - s->inuse;
+			gn->nr_objects -= s->objects;
 			n++;
 		}
 		spin_unlock_irqrestore(&gn->lock, flags);
