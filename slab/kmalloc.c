@@ -170,8 +170,6 @@ EXPORT_SYMBOL_GPL(gus_kmalloc_smr_domain);
  */
 void gus_kfree(const void *p)
 {
-	if (unlikely(ZERO_OR_NULL_PTR(p)))
-		return;
 	gus_free(p);
 }
 EXPORT_SYMBOL_GPL(gus_kfree);
@@ -234,8 +232,6 @@ int __init gus_kmalloc_init(void)
 		return -ENOMEM;
 	for (smr = 0; smr < 2; smr++)
 		for (i = 0; i < GUS_KMALLOC_CLASSES; i++) {
-			if (gus_kmalloc_sizes[i] > GUS_MAX_SIZE)
-				continue;	/* TEMPORARY: until large objects land */
 			gus_kmalloc_caches[smr][i] = gus_kmalloc_create(gus_kmalloc_sizes[i], smr);
 			if (!gus_kmalloc_caches[smr][i])
 				goto fail;
