@@ -2,7 +2,7 @@
 /*
  * gusslab module entry: creates /sys/kernel/debug/gusslab and brings the
  * layers up in order (GUS debugfs, cache debugfs, the CPU-dead hotplug
- * state, the shrinker) and down in reverse.
+ * state, the shrinker, the size classes) and down in reverse.
  * Clients pin the module through their symbol references, so it cannot
  * be unloaded while a client module that uses it is loaded.
  */
@@ -12,6 +12,7 @@
 
 #include "../gus/gus_internal.h"
 #include "cache.h"
+#include "kmalloc.h"
 
 struct dentry *gusslab_debugfs_root;
 
@@ -32,9 +33,14 @@ static int __init gusslab_init(void)
 	ret = gus_shrinker_init();
 	if (ret)
 		goto out_caches;
+	ret = gus_kmalloc_init();
+	if (ret)
+		goto out_shrinker;
 	pr_info("gusslab: loaded\n");
 	return 0;
 
+out_shrinker:
+	gus_shrinker_exit();
 out_caches:
 	gus_caches_exit();
 out_debugfs:
@@ -45,6 +51,7 @@ out_debugfs:
 
 static void __exit gusslab_exit(void)
 {
+	gus_kmalloc_exit();
 	gus_shrinker_exit();
 	gus_caches_exit();
 	gus_debugfs_exit();

@@ -31,6 +31,16 @@
  *              CPU: cost per call and peak pending (queued - invoked) in
  *              a flood of 100,000, and queue-to-invoke latency (mean, max)
  *              of single callbacks
+ *   kmalloc    gus_kmalloc+gus_kfree vs kmalloc+kfree, 64, 512 and 4096
+ *              bytes, one CPU, best of 3; also gus_kmalloc+gus_cache_free
+ *              (no cache-less free) and gus_cache_alloc+free on the
+ *              class's cache (no size lookup either)
+ *   kmalloc_smr gus_kmalloc_smr+gus_kfree vs kmalloc+kfree_rcu, 64 and 512
+ *              bytes, readers on the other CPUs; also the peak rise of
+ *              slab memory (SLUB: NR_SLAB_UNRECLAIMABLE_B, gusslab: the
+ *              class cache's slabs)
+ *   large      16 KiB objects: gus_cache vs kmem_cache, the pair and
+ *              bulk of 32
  *
  * The module parameter cases= (e.g. cases=call,smr) runs only the cases
  * named; empty (the default) runs them all.
@@ -38,6 +48,7 @@
 #include <linux/bottom_half.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -48,6 +59,7 @@
 #include <gusslab.h>
 #include <gusslab_compat.h>
 #include "../../slab/cache.h"
+#include "../../slab/kmalloc.h"
 
 GUS_IMPORT_INTERNAL();
 
@@ -922,6 +934,201 @@ out:
 	kmem_cache_destroy(smr_k);
 }
 
+/* ---- size classes: gus_kmalloc vs kmalloc --------------------------- */
+
+static const unsigned int kmalloc_bench_sizes[] = { 64, 512, 4096 };
+
+enum kmalloc_pair { KM_SLUB, KM_GUS, KM_GUS_ALLOC, KM_GUS_CACHE };
+
+/*
+ * Best of 3 rounds of @n pairs: kmalloc+kfree, gus_kmalloc+gus_kfree,
+ * gus_kmalloc+gus_cache_free (without the cache-less free), or
+ * gus_cache_alloc+gus_cache_free on the class's cache (without the size
+ * lookup either).
+ */
+static u64 kmalloc_pair_best(size_t size, enum kmalloc_pair how, unsigned long n)
+{
+	struct gus_cache *c = gus_kmalloc_cache(size, false);
+	u64 t0, best = U64_MAX;
+	unsigned long i;
+	int round;
+
+	for (round = 0; round < 3; round++) {
+		t0 = ktime_get_ns();
+		switch (how) {
+		case KM_SLUB:
+			for (i = 0; i < n; i++)
+				kfree(kmalloc(size, GFP_KERNEL));
+			break;
+		case KM_GUS:
+			for (i = 0; i < n; i++)
+				gus_kfree(gus_kmalloc(size, GFP_KERNEL));
+			break;
+		case KM_GUS_ALLOC:
+			for (i = 0; i < n; i++)
+				gus_cache_free(c, gus_kmalloc(size, GFP_KERNEL));
+			break;
+		case KM_GUS_CACHE:
+			for (i = 0; i < n; i++)
+				gus_cache_free(c, gus_cache_alloc(c, GFP_KERNEL));
+			break;
+		}
+		best = min(best, per_op(t0, n));
+	}
+	return best;
+}
+
+static void bench_kmalloc(void)
+{
+	unsigned int s, size;
+	u64 slub;
+	char what[40];
+
+	for (s = 0; s < ARRAY_SIZE(kmalloc_bench_sizes); s++) {
+		size = kmalloc_bench_sizes[s];
+		slub = kmalloc_pair_best(size, KM_SLUB, loops);
+		snprintf(what, sizeof(what), "kmalloc %u", size);
+		bench_report("kmalloc", what, slub, slub);
+		snprintf(what, sizeof(what), "gus_kmalloc %u", size);
+		bench_report("kmalloc", what, kmalloc_pair_best(size, KM_GUS, loops), slub);
+		snprintf(what, sizeof(what), "gus_kmalloc+cache_free %u", size);
+		bench_report("kmalloc", what, kmalloc_pair_best(size, KM_GUS_ALLOC, loops), slub);
+		snprintf(what, sizeof(what), "gus_cache_alloc+free %u", size);
+		bench_report("kmalloc", what, kmalloc_pair_best(size, KM_GUS_CACHE, loops), slub);
+	}
+}
+
+/*
+ * SMR size classes: replace objects of the smr table, read by the other
+ * CPUs, with gus_kmalloc_smr()+gus_kfree() vs kmalloc()+kfree_rcu().
+ * Memory is the peak rise, sampled every 64 replacements, of the pages
+ * the objects' slabs hold: for SLUB the global NR_SLAB_UNRECLAIMABLE_B
+ * (approximate: per-CPU counter deltas, and anything else the kernel
+ * allocates meanwhile), for gusslab the class cache's slabs
+ * (gus_depot_totals()).
+ */
+static unsigned long kmalloc_smr_slub_kib(void)
+{
+	return global_node_page_state_pages(NR_SLAB_UNRECLAIMABLE_B) << (PAGE_SHIFT - 10);
+}
+
+static unsigned long kmalloc_smr_gus_kib(struct gus_cache *c)
+{
+	unsigned long slabs, free;
+
+	gus_depot_totals(c, &slabs, &free);
+	return (slabs << c->order) << (PAGE_SHIFT - 10);
+}
+
+static void bench_kmalloc_smr_one(size_t size)
+{
+	struct gus_cache *c = gus_kmalloc_cache(size, true);
+	unsigned long i, n = loops / 4, base, kib, slub_peak = 0, gus_peak = 0;
+	struct task_struct **t;
+	struct smr_obj *old;
+	u64 t0, rcu;
+	char what[40];
+
+	/* kmalloc() + kfree_rcu(). */
+	t = start_readers_fn(smr_rcu_reader_fn);
+	base = kmalloc_smr_slub_kib();
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		old = xchg(&smr_table[i % SMR_SLOTS], kmalloc(size, GFP_KERNEL));
+		if (old)
+			kfree_rcu(old, rcu);
+		if (!(i % 64)) {
+			kib = kmalloc_smr_slub_kib();
+			slub_peak = max(slub_peak, kib > base ? kib - base : 0);
+			cond_resched();
+		}
+	}
+	rcu = per_op(t0, n);
+	stop_readers(t);
+	for (i = 0; i < SMR_SLOTS; i++) {
+		old = xchg(&smr_table[i], NULL);
+		if (old)
+			kfree_rcu(old, rcu);
+	}
+	snprintf(what, sizeof(what), "kmalloc+kfree_rcu %zu", size);
+	bench_report("kmalloc_smr", what, rcu, rcu);
+
+	/* gus_kmalloc_smr() + gus_kfree(). */
+	smr_domain = gus_kmalloc_smr_domain();
+	t = start_readers_fn(smr_gus_reader_fn);
+	base = kmalloc_smr_gus_kib(c);
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		gus_kfree(xchg(&smr_table[i % SMR_SLOTS], gus_kmalloc_smr(size, GFP_KERNEL)));
+		if (!(i % 64)) {
+			kib = kmalloc_smr_gus_kib(c);
+			gus_peak = max(gus_peak, kib > base ? kib - base : 0);
+			cond_resched();
+		}
+	}
+	t0 = per_op(t0, n);
+	stop_readers(t);
+	for (i = 0; i < SMR_SLOTS; i++)
+		gus_kfree(xchg(&smr_table[i], NULL));
+	snprintf(what, sizeof(what), "gus_kmalloc_smr %zu", size);
+	bench_report("kmalloc_smr", what, t0, rcu);
+	pr_info("BENCH kmalloc_smr %zu B peak slab KiB: slub %lu (NR_SLAB_UNRECLAIMABLE_B) gusslab %lu (%s slabs), ratio %lu.%02lu\n",
+		size, slub_peak, gus_peak, c->name, gus_peak / max(slub_peak, 1UL),
+		gus_peak % max(slub_peak, 1UL) * 100 / max(slub_peak, 1UL));
+}
+
+static void bench_kmalloc_smr(void)
+{
+	bench_kmalloc_smr_one(64);
+	rcu_barrier();	/* kfree_rcu()'s batches from the first size */
+	bench_kmalloc_smr_one(512);
+}
+
+/* ---- large: 16 KiB objects ------------------------------------------ */
+
+#define LARGE_SIZE	16384
+#define LARGE_BULK	32
+
+static void bench_large(void)
+{
+	struct kmem_cache *k = kmem_cache_create("bench-slub-16k", LARGE_SIZE, 0, 0, NULL);
+	struct gus_cache *g = gus_cache_create("bench-gus-16k", LARGE_SIZE, 0, 0, NULL);
+	unsigned long i, n = loops / 4, rounds = loops / 10 / LARGE_BULK + 1;
+	void *p[LARGE_BULK];
+	u64 t0, slub;
+
+	if (!k || !g) {
+		pr_info("BENCH large      skipped: no 16 KiB %s\n", g ? "kmem_cache" : "gus_cache");
+		goto out;
+	}
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++)
+		kmem_cache_free(k, kmem_cache_alloc(k, GFP_KERNEL));
+	slub = per_op(t0, n);
+	bench_report("large", "kmem_cache 16k pair", slub, slub);
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++)
+		gus_cache_free(g, gus_cache_alloc(g, GFP_KERNEL));
+	bench_report("large", "gus_cache 16k pair", per_op(t0, n), slub);
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < rounds; i++)
+		if (kmem_cache_alloc_bulk(k, GFP_KERNEL, LARGE_BULK, p))
+			kmem_cache_free_bulk(k, LARGE_BULK, p);
+	slub = per_op(t0, rounds * LARGE_BULK);
+	bench_report("large", "kmem_cache 16k bulk 32", slub, slub);
+	t0 = ktime_get_ns();
+	for (i = 0; i < rounds; i++)
+		if (gus_cache_alloc_bulk(g, GFP_KERNEL, LARGE_BULK, p))
+			gus_cache_free_bulk(g, LARGE_BULK, p);
+	bench_report("large", "gus_cache 16k bulk 32", per_op(t0, rounds * LARGE_BULK), slub);
+	pr_info("BENCH large      gus_cache 16k: %u objects per %lu KiB slab, magazine %u\n",
+		g->objects, (PAGE_SIZE << g->order) >> 10, g->mag_size);
+out:
+	gus_cache_destroy(g);
+	kmem_cache_destroy(k);
+}
+
 /* ---- call: gus_call() vs call_rcu() --------------------------------- */
 
 #define CALL_FLOOD	100000UL
@@ -1075,6 +1282,12 @@ static int __init bench_init(void)
 		bench_smr();
 	if (bench_want("call"))
 		bench_call();
+	if (bench_want("kmalloc"))
+		bench_kmalloc();
+	if (bench_want("kmalloc_smr"))
+		bench_kmalloc_smr();
+	if (bench_want("large"))
+		bench_large();
 	pr_info("BENCH done\n");
 	return 0;
 }

@@ -1092,6 +1092,7 @@ static void stress_report(unsigned long secs)
 {
 	struct stress_counts t = main_n;
 	unsigned long sections = 0, scans = 0, freed = 0, deferred = 0;
+	unsigned long home = 0, on_node = 0, fallback = 0;
 	unsigned int i;
 
 	for (i = 0; i < nr_workers; i++)
@@ -1102,6 +1103,9 @@ static void stress_report(unsigned long secs)
 		scans += gus_cache_event_sum(caches[i].c, GUS_SHRINK_SCAN);
 		freed += gus_cache_event_sum(caches[i].c, GUS_SHRINK_FREED);
 		deferred += gus_cache_event_sum(caches[i].c, GUS_FREE_DEFERRED);
+		home += gus_cache_event_sum(caches[i].c, GUS_FREE_REMOTE);
+		on_node += gus_cache_event_sum(caches[i].c, GUS_ALLOC_NODE);
+		fallback += gus_cache_event_sum(caches[i].c, GUS_ORDER_FALLBACK);
 	}
 	if (t.allocs != t.frees)
 		stress_violation("all", NULL, "allocations and frees differ", -1, t.allocs,
@@ -1110,6 +1114,8 @@ static void stress_report(unsigned long secs)
 		debug, t.bulk_allocs, t.bulk_frees, t.zeroed, t.failed, hp_refused,
 		mem_peak >> (20 - PAGE_SHIFT), mem_limits, scans, freed, mem_scans,
 		deferred, fail_mags);
+	pr_info("%u nodes: %lu frees of another node's object sent home, %lu allocations from another node; %lu slabs at the fallback order\n",
+		num_online_nodes(), home, on_node, fallback);
 	pr_info("%lu s, %u workers, %lu allocations, %lu frees, %lu remote frees, %lu SMR replacements, %lu reader sections, %lu hotplug ops, %lu pressure rounds, %lu shrinks, peak live objects %ld, violations %ld\n",
 		secs, nr_workers, t.allocs, t.frees, t.remote, t.smr, sections, hp_ops,
 		mem_rounds, t.shrinks, atomic_long_read(&live_peak),
