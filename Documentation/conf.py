@@ -27,26 +27,3 @@ kerneldoc_bin = os.path.join(ksrc, 'scripts', 'kernel-doc')
 kerneldoc_srctree = os.path.abspath('..')
 kerneldoc_verbosity = 1
 
-
-def drop_absent(app, docname, source):
-    """Drop a ".. kernel-doc:: FILE" block whose FILE does not exist.
-
-    api.rst names the files of branches not yet merged (slab/kmalloc.c);
-    docs.sh still fails if an exported function is missing from the page.
-    """
-    out, skip = [], False
-    for line in source[0].splitlines(keepends=True):
-        if line.startswith('.. kernel-doc:: '):
-            path = line.split(None, 2)[2].strip()
-            skip = not os.path.exists(os.path.join(kerneldoc_srctree, path))
-            if skip:
-                print('conf.py: %s: no %s, its block left out' % (docname, path))
-        elif skip and line.strip() and not line.startswith(' '):
-            skip = False
-        if not skip:
-            out.append(line)
-    source[0] = ''.join(out)
-
-
-def setup(app):
-    app.connect('source-read', drop_absent)
