@@ -8,6 +8,10 @@
 #   tools/testing/census.sh [--kernel 7.3] [--runs 2] [--mem on|off]
 #   tools/testing/census.sh plugin      build the plugin if needed, print it
 #
+# --kernel is a version kernel.sh builds (its perf flavour), or distro:
+# Debian's own linux-image-amd64, the modules built against
+# linux-headers-amd64 (run.sh --kernel distro --mode bench).
+#
 # The plugin is built against qemu-plugin.h of the installed QEMU, taken
 # from Debian's source package of exactly that version (Debian installs no
 # plugin header), fetched with a private apt configuration: deb-src lines
@@ -20,7 +24,7 @@
 #   census/KEY/libcensus.so     the plugin, KEY hashing census.c and the
 #                               header
 #
-# Each boot runs in $GUSSLAB_WORK-N (default $GUSSLAB_CACHE/work/census-N);
+# Each boot runs in $GUSSLAB_WORK-N (default $GUSSLAB_CACHE/work/census-KERNEL-N);
 # the plugin's log is census.log there.  The last line is "N passed,
 # N failed", as for run.sh.
 set -euo pipefail
@@ -36,7 +40,7 @@ log() { echo "census.sh: $*" >&2; }
 # machine's apt sources (deb822 .sources files, then sources.list).
 deb_src_lines() {
 	local codename f
-	codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+	codename=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release)
 	[ -n "$codename" ] || die "no VERSION_CODENAME in /etc/os-release"
 	for f in /etc/apt/sources.list.d/*.sources; do
 		[ -f "$f" ] || continue
@@ -121,21 +125,28 @@ while [ $# -gt 0 ]; do
 done
 [ "$(uname -m)" = x86_64 ] || die "the census markers are x86 instructions"
 so=$(plugin) || exit 1
-work=${GUSSLAB_WORK:-$cache/work/census}
+if [ "$kernel" = distro ]; then
+	flavour=()
+	label="Debian's $(dpkg-query -W -f='${Depends}' linux-image-amd64 | sed 's/[ ,].*//')"
+else
+	flavour=(--flavour perf)
+	label="Linux $kernel perf"
+fi
+work=${GUSSLAB_WORK:-$cache/work/census-$kernel}
 logs=()
 for r in $(seq 1 "$runs"); do
 	w=$work-$r
 	mkdir -p "$w"
 	rm -f "$w/census.log"
-	log "boot $r of $runs: Linux $kernel perf, plugin $so"
+	log "boot $r of $runs: $label, plugin $so"
 	start=$(date +%s)
 	GUSSLAB_WORK=$w GUSSLAB_QEMU_ARGS="-plugin $so,mem=$mem -d plugin -D $w/census.log" \
-		"$here/run.sh" --kernel "$kernel" --flavour perf --mode bench \
+		"$here/run.sh" --kernel "$kernel" "${flavour[@]}" --mode bench \
 		--bench-args cases=census >"$w/run.out" 2>&1 ||
 		{ tail -n 20 "$w/run.out"; die "boot $r failed ($w/run.out)"; }
 	log "boot $r: $(($(date +%s) - start)) s"
 	logs+=("$w/census.log" "$w/console.log")
 done
-python3 "$repo/tools/census/table.py" --kernel "$kernel" "${logs[@]}" ||
+python3 "$repo/tools/census/table.py" --label "$label" "${logs[@]}" ||
 	die "the census check failed (above)"
 echo "1 passed, 0 failed"
