@@ -46,7 +46,7 @@
  *              of the census plugin (tools/census/census.c), which counts
  *              and classifies their instructions: the cache pair vs
  *              kmem_cache, gus_kmalloc vs kmalloc, the read sections vs
- *              RCU and SRCU, and the empty loop; each interval 8 times so
+ *              RCU and SRCU, and the empty loop; each interval 16 times so
  *              that one an interrupt landed in can be discarded
  *
  * The module parameter cases= (e.g. cases=call,smr) runs only the cases
@@ -1267,7 +1267,7 @@ static void bench_call(void)
 
 #ifdef CONFIG_X86
 #define CENSUS_LOOPS	1000
-#define CENSUS_REPS	8
+#define CENSUS_REPS	16
 
 enum census_id {
 	CENSUS_EMPTY, CENSUS_GUS_PAIR, CENSUS_SLUB_PAIR, CENSUS_GUS_KMALLOC,
