@@ -10,7 +10,8 @@
 #
 # --kernel is a version kernel.sh builds (its perf flavour), or distro:
 # Debian's own linux-image-amd64, the modules built against
-# linux-headers-amd64 (run.sh --kernel distro --mode bench).
+# linux-headers-amd64 (run.sh --kernel distro --mode bench, as its
+# distro mode does).
 #
 # The plugin is built against qemu-plugin.h of the installed QEMU, taken
 # from Debian's source package of exactly that version (Debian installs no
@@ -20,7 +21,8 @@
 # under $GUSSLAB_CACHE (default ~/.cache/gusslab), outside the repository:
 #
 #   qemu/apt/                   the private apt configuration and lists
-#   qemu/SRCVERSION/            the source package and qemu-plugin.h
+#   qemu/SRCVERSION/            the source package (less its upstream
+#                               tarball) and include/qemu-plugin.h
 #   census/KEY/libcensus.so     the plugin, KEY hashing census.c and the
 #                               header
 #
@@ -51,7 +53,8 @@ deb_src_lines() {
 					print "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] " u " " $i " main" }' "$f"
 	done
 	if [ -f /etc/apt/sources.list ]; then
-		awk -v c="$codename" '$1 == "deb" && $3 ~ "^" c "(-updates|-security)?$" {
+		awk -v c="$codename" '{ sub(/\[[^]]*\] */, "") }
+			$1 == "deb" && $3 ~ "^" c "(-updates|-security)?$" {
 			print "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] " $2 " " $3 " main" }' \
 			/etc/apt/sources.list
 	fi
