@@ -90,3 +90,23 @@ lockdep:
 		--lockdep-case $(CASE)
 
 .PHONY: all modules gusstat clean check check-all demo run bench stress torture lockdep
+
+# make docs            Documentation/ as HTML in Documentation/output/html,
+#                      the API reference generated from the kernel-doc
+#                      comments, checked in headless Chromium
+#                      (tools/testing/docs.sh)
+docs:
+	tools/testing/deps.sh docs
+	tools/testing/docs.sh
+
+.PHONY: docs
+
+# make census [KERNEL=7.3]   exact instruction counts per operation: the
+#                      census plugin (tools/census) over two boots of the
+#                      perf kernel, which must agree (tools/testing/census.sh)
+census: KERNEL = 7.3
+census:
+	tools/testing/deps.sh
+	tools/testing/census.sh --kernel $(KERNEL)
+
+.PHONY: census

@@ -2,7 +2,8 @@
 /*
  * debugfs view of GUS domains: /sys/kernel/debug/gusslab/gus/<domain>.
  *
- * One read-only file per domain with its sequences, every CPU's read
+ * One read-only file per domain with its sequences (the first one too,
+ * so that tools can show how far a domain has come), every CPU's read
  * sequence, the summed per-CPU counters and the caches that reclaim
  * through the domain (read under gus_users_lock).  Files are added and
  * removed under gus_domains_lock by gus.c, which show() therefore never
@@ -47,7 +48,7 @@ static int gus_domain_show(struct seq_file *m, void *unused)
 	if (d->flags & GUS_LAZY) {
 		seq_printf(m, "rcu_cookie %lu\n", gus_current(d));
 	} else {
-		seq_printf(m, "wr_seq %lu\nrd_seq %lu\n",
+		seq_printf(m, "start %lu\nwr_seq %lu\nrd_seq %lu\n", d->start,
 			   atomic_long_read(&d->wr_seq),
 			   atomic_long_read(&d->rd_seq));
 		for_each_possible_cpu(cpu) {

@@ -549,6 +549,7 @@ struct gus_domain *__gus_domain_create(const char *name, unsigned int flags,
 		goto fail;
 	strscpy(d->name, name, sizeof(d->name));
 	d->flags = flags;
+	d->start = start;
 	atomic_long_set(&d->wr_seq, start);
 	atomic_long_set(&d->rd_seq, start);
 	INIT_LIST_HEAD(&d->users);

@@ -110,6 +110,7 @@ struct gus_domain {
 	struct gus_stats __percpu *stats;
 	struct gus_cbs __percpu *cbs;	/* gus/callback.c */
 	unsigned int flags;
+	unsigned long start;		/* the first wr_seq, for debugfs */
 	unsigned long lazy_kick;
 	struct rcu_head lazy_head;
 	struct list_head node;

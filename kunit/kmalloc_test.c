@@ -107,7 +107,8 @@ static void kmalloc_class_boundaries(struct kunit *test)
 static void kmalloc_zero_size(struct kunit *test)
 {
 	struct gus_cache *c = gus_kmalloc_cache(8, false);
-	unsigned long reports = atomic_long_read(&c->reports);
+	long reports = atomic_long_read(&c->reports);
+	long foreign = atomic_long_read(&gus_foreign_reports);
 
 	KUNIT_EXPECT_PTR_EQ(test, gus_kmalloc(0, GFP_KERNEL), ZERO_SIZE_PTR);
 	KUNIT_EXPECT_PTR_EQ(test, gus_kmalloc_smr(0, GFP_KERNEL), ZERO_SIZE_PTR);
@@ -117,6 +118,8 @@ static void kmalloc_zero_size(struct kunit *test)
 	gus_free(ZERO_SIZE_PTR);
 	gus_free(NULL);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&c->reports), reports);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gus_foreign_reports), foreign);
+	KUNIT_EXPECT_EQ(test, gus_ksize(ZERO_SIZE_PTR), (size_t)0);
 }
 
 /* Above the largest class: NULL, reported, and the classes still work. */
@@ -258,8 +261,8 @@ static void kmalloc_smr_reader_holds_reuse(struct kunit *test)
 		reused = 0;
 		for (i = 0; i < 4; i++)
 			reused += kmalloc_churn(sizes[s], GFP_KERNEL, freed, n, objs, 4 * n);
-		kunit_info(test, "%s: reused in section %u, after it %u of %u\n",
-			   c->name, held, reused, n);
+		kunit_info(test, "%s: %u freed; allocations that got one back: %u in the section, %u after it\n",
+			   c->name, n, held, reused);
 		KUNIT_EXPECT_GT(test, reused, 0U);
 		kunit_kfree(test, objs);
 		kunit_kfree(test, freed);

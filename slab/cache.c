@@ -39,6 +39,15 @@
  * after one gus_poll() the other stamps it looks at are checked against
  * the domain's cached read sequence only (gus_stamp_reached()).
  *
+ * NUMA.  Magazines hold objects of their CPU's node: where several nodes
+ * are possible, a free of another node's object skips them and goes to
+ * the object's slab (SMR: pending there until its goal), so the object's
+ * own node reuses it (slab/slab.c).  gus_cache_alloc_node() for another
+ * node takes from that node's slabs directly.
+ *
+ * gus_free() and gus_ksize() find the cache from the object's slab, which
+ * the head page of its pages names; they refuse any other pointer.
+ *
  * A free never waits.  When an SMR free finds its magazine full, no spare
  * and no memory for one, the object waits in its slab instead
  * (gus_depot_defer() in slab/slab.c), for a goal of its own.
@@ -693,7 +702,7 @@ static struct gus_cache *gus_obj_cache(const void *obj, const char *fn)
 	struct gus_slab *s = gus_page_slab(obj);
 	struct gus_cache *c = s ? READ_ONCE_NOCHECK(s->cache) : NULL;
 
-	if (c && gus_obj_to_slab(c, obj) == s)
+	if (c && gus_slab_holds(c, s, obj))
 		return c;
 	if (c) {		/* inside a slab of ours, not at an object */
 		gus_cache_report(c, obj, "not the start of an object");

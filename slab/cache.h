@@ -178,6 +178,20 @@ void gus_depot_exit(struct gus_cache *c);
 struct gus_slab *gus_page_slab(const void *ptr);
 struct gus_slab *gus_obj_to_slab(struct gus_cache *c, const void *obj);
 
+/* Whether @obj is the start of an object in @s, a slab of @c. */
+static inline bool gus_slab_holds(struct gus_cache *c, struct gus_slab *s,
+				  const void *obj)
+{
+	unsigned long off = (unsigned long)obj - (unsigned long)s->base;
+	u32 idx;
+
+	if (off < c->offset)
+		return false;
+	off -= c->offset;
+	idx = reciprocal_divide(off, c->size_recip);
+	return idx < s->objects && idx * c->size == off;
+}
+
 /* slab/debug.c: debug caches, gus_debug_key on while one exists. */
 DECLARE_STATIC_KEY_FALSE(gus_debug_key);
 

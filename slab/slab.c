@@ -107,16 +107,19 @@ struct gus_slab *gus_page_slab(const void *ptr)
 {
 	struct gus_slab *s;
 	struct page *head;
+	void *base;
 
 	if (!virt_addr_valid(ptr))
 		return NULL;
 	head = virt_to_head_page(ptr);
+	base = page_address(head);
 	s = (struct gus_slab *)READ_ONCE(head->private);
-	if (!virt_addr_valid(s))
+	/* A header in the pages is @ptr's own head page: mapped, no check. */
+	if ((void *)s != base && !virt_addr_valid(s))
 		return NULL;
 	/* Possibly another owner's memory: read it without KASAN checks. */
 	if (READ_ONCE_NOCHECK(s->magic) != GUS_SLAB_MAGIC ||
-	    READ_ONCE_NOCHECK(s->base) != page_address(head))
+	    READ_ONCE_NOCHECK(s->base) != base)
 		return NULL;
 	return s;
 }
@@ -134,17 +137,8 @@ GUS_EXPORT_INTERNAL(gus_page_slab);
 struct gus_slab *gus_obj_to_slab(struct gus_cache *c, const void *obj)
 {
 	struct gus_slab *s = gus_page_slab(obj);
-	unsigned long off;
-	u32 idx;
 
-	if (!s || READ_ONCE_NOCHECK(s->cache) != c)
-		return NULL;
-	off = (unsigned long)obj - (unsigned long)s->base;
-	if (off < c->offset)
-		return NULL;
-	off -= c->offset;
-	idx = reciprocal_divide(off, c->size_recip);
-	if (idx >= s->objects || idx * c->size != off)
+	if (!s || READ_ONCE_NOCHECK(s->cache) != c || !gus_slab_holds(c, s, obj))
 		return NULL;
 	return s;
 }
@@ -577,10 +571,14 @@ void gus_depot_defer(struct gus_cache *c, void *obj)
 		gus_cache_report(c, obj, "double free");
 		return;
 	}
-	/* Under the lock, so the slab's goal never moves backwards. */
+	/*
+	 * Under the lock, so the slab's goal never moves backwards; to the
+	 * tail, so the list stays in goal order and gus_depot_collect() may
+	 * stop at the first slab not reached, even when remote frees keep
+	 * moving one slab's goal on.
+	 */
 	s->stamp = gus_advance(c->domain);
-	if (list_empty(&s->deferred))
-		list_add_tail(&s->deferred, &gn->deferred);
+	list_move_tail(&s->deferred, &gn->deferred);
 	gn->nr_deferred++;
 	spin_unlock_irqrestore(&gn->lock, flags);
 }

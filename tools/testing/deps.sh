@@ -4,12 +4,17 @@
 # Installs what building and testing gusslab needs from the machine's own
 # Debian suites (Debian 12).  Kernel sources from the backports suites are
 # fetched later by kernel.sh with a private apt configuration.
+#
+#   tools/testing/deps.sh        what building and the guests need
+#   tools/testing/deps.sh docs   that, and Sphinx and Chromium for make docs
 set -euo pipefail
 
 pkgs=(make gcc libc6-dev bc bison flex libelf-dev libssl-dev dwarves cpio xz-utils
       rsync kmod python3 perl busybox-static qemu-system-x86 sparse
       linux-source-6.1 linux-headers-amd64 linux-image-amd64
       debian-archive-keyring)
+# make docs: Sphinx renders Documentation/, headless Chromium checks it.
+[ "${1:-}" = docs ] && pkgs+=(python3-sphinx chromium fonts-dejavu-core)
 
 missing=()
 for p in "${pkgs[@]}"; do

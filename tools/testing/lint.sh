@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Style and static checks: checkpatch.pl --strict on every .c/.h of the
-# project, a sparse (C=2) build against the Linux 6.1 debug kernel, and a
-# client built as if for PREEMPT_RT, which gusslab.h must refuse.
-# Last line: "N passed, N failed" (one per file checked, plus sparse, plus
-# the refusal).
+# project, kernel-doc on every source file of the module and its tools, a
+# sparse (C=2) build against the Linux 6.1 debug kernel, a client built
+# as if for PREEMPT_RT, which gusslab.h must refuse, and gusstat on a
+# fixture (gusstat_test.sh).
+# Last line: "N passed, N failed" (one per file checked by each of
+# checkpatch and kernel-doc, plus sparse, the refusal and gusstat).
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -40,6 +42,25 @@ for f in $(git ls-files --cached --others --exclude-standard '*.c' '*.h'); do
 	fi
 done
 
+# kernel-doc -none as a W=1 build of the kernel runs it on its own files
+# (Kbuild skips it for external modules), on headers and tools too, with
+# -v: the Return: and short-description checks as well.  -v also warns of
+# "contents before sections", a description with no @argument line above
+# it, which is well formed; later kernels dropped that check.
+for f in $(git ls-files --cached --others --exclude-standard 'include/*.[ch]' \
+		'slab/*.[ch]' 'gus/*.[ch]' 'kunit/*.[ch]' 'tools/*/*.c'); do
+	out=$(perl "$src/scripts/kernel-doc" -none -v "$f" 2>&1 |
+	      grep -v -e ': info: Scanning doc for' -e ': warning: contents before sections$' \
+		      -e '^[0-9]* warnings\?$')
+	if [ -z "$out" ]; then
+		passed=$((passed + 1))
+	else
+		echo "kernel-doc: $f"
+		echo "$out" | sed 's/^/    /'
+		failed=$((failed + 1))
+	fi
+done
+
 kdir=$("$here/kernel.sh" build 6.1 debug) || { echo "$passed passed, $((failed + 1)) failed"; exit 1; }
 work=${GUSSLAB_WORK:-$cache/work}/sparse
 mkdir -p "$work"
@@ -68,6 +89,14 @@ else
 	tail -n 5 "$probe.log" | sed 's/^/    /'
 	failed=$((failed + 1))
 fi
-echo "lint: checkpatch on every .c/.h, sparse on the module, the PREEMPT_RT refusal"
+# gusstat, offline: every view and --json on a fixture.
+if out=$("$here/gusstat_test.sh" 2>&1); then
+	passed=$((passed + 1))
+else
+	echo "gusstat: tools/testing/gusstat_test.sh fails:"
+	echo "$out" | sed 's/^/    /'
+	failed=$((failed + 1))
+fi
+echo "lint: checkpatch on every .c/.h, kernel-doc, sparse on the module, the PREEMPT_RT refusal, gusstat"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -177,6 +177,8 @@ if [ "$mode" = lockdep ] && ! grep -q '^CONFIG_PROVE_LOCKING=y' "$kdir/.config";
 	fail "--mode lockdep needs a kernel with CONFIG_PROVE_LOCKING (debug or kcsan flavour)"
 fi
 # GUSSLAB_WORK: another scratch directory, for a second run alongside.
+# GUSSLAB_QEMU_ARGS: more QEMU arguments, split on spaces (e.g. a TCG
+# plugin: "-plugin FILE,arg=... -d plugin -D LOG").
 work=${GUSSLAB_WORK:-$cache/work/$tag}
 mkdir -p "$work"
 
@@ -534,7 +536,7 @@ boot() {
 		-smp "$smp" -m "$mem" -nodefaults -display none -no-reboot \
 		-serial "file:$log" -kernel "$bzimage" -initrd "$work/initramfs.cpio" \
 		-append "console=ttyS0 panic=-1 oops=panic rcupdate.rcu_cpu_stall_timeout=60 $append" \
-		</dev/null >"$work/qemu.log" 2>&1 &
+		${GUSSLAB_QEMU_ARGS:-} </dev/null >"$work/qemu.log" 2>&1 &
 	local pid=$! waited=0
 	while kill -0 $pid 2>/dev/null; do
 		if [ $waited -ge $boot_limit ] && ! grep -q GUSSLAB-START "$log"; then
