@@ -46,8 +46,10 @@
  * the run ends.
  *
  * broken=1 takes nodes from a cache without GUS_CACHE_SMR and keys from
- * gus_kmalloc(): freed memory is reused at once, under readers that still
- * use it, and a multi-CPU run must count generation failures.
+ * gus_kmalloc(): freed memory is reused without waiting for the readers
+ * that still use it, and a multi-CPU run must count generation failures
+ * (and fail its load).  busybox's insmod loads a module again with
+ * init_module() when finit_module() fails: such a run prints twice.
  *
  * Output lines start with "gusslab_smrhash: "; the last one is "PASS ..."
  * or "FAIL ...", and init returns -EINVAL on FAIL.  On PASS the table,
@@ -63,6 +65,10 @@
  *                                the shared domain: its "caches" line
  *                                names smrhash-node and the SMR classes
  *   cat /sys/kernel/debug/gusslab/smrhash-node/stats
+ *
+ * and check: a gusstat line whose first field is smrhash-node and last
+ * gus-kmalloc-smr, and " smrhash-node" on the domain's "caches" line.
+ * Then "rmmod gusslab_smrhash" (before gusslab) destroys the cache.
  */
 #define pr_fmt(fmt) "gusslab_smrhash: " fmt
 
@@ -399,6 +405,8 @@ static void smrhash_find_caches(void)
 	for (len = SMRHASH_KEY_MIN; len <= SMRHASH_KEY_MAX; len++) {
 		c = gus_kmalloc_cache(struct_size((struct smrhash_key *)NULL, bytes, len),
 				      !broken);
+		if (!c)
+			continue;
 		for (i = 0; i < nr_sampled && sampled[i] != c; i++)
 			;
 		if (i == nr_sampled && nr_sampled < SMRHASH_MAX_CACHES)
