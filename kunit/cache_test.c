@@ -56,7 +56,10 @@ static void cache_rejects_bad_arguments(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, gus_cache_create("kunit-a-name-far-too-long-for-it",
 						 8, 0, 0, NULL));
 	KUNIT_EXPECT_NULL(test, gus_cache_create("kunit-bad", 0, 0, 0, NULL));
-	KUNIT_EXPECT_NULL(test, gus_cache_create("kunit-bad", PAGE_SIZE + 1, 0, 0, NULL));
+	KUNIT_EXPECT_NULL(test, gus_cache_create("kunit-bad", GUS_MAX_SIZE + 1, 0, 0, NULL));
+	/* Red zones push the largest object past the largest slab. */
+	KUNIT_EXPECT_NULL(test, gus_cache_create("kunit-bad", GUS_MAX_SIZE, 0,
+						 GUS_CACHE_RED_ZONE, NULL));
 	KUNIT_EXPECT_NULL(test, gus_cache_create("kunit-bad", 8, 3, 0, NULL));
 	KUNIT_EXPECT_NULL(test, gus_cache_create("kunit-bad", 8, 2 * PAGE_SIZE, 0, NULL));
 	KUNIT_EXPECT_NULL(test, gus_cache_create("kunit-bad", 8, 0, 0x80, NULL));

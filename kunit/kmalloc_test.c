@@ -258,8 +258,8 @@ static void kmalloc_smr_reader_holds_reuse(struct kunit *test)
 		reused = 0;
 		for (i = 0; i < 4; i++)
 			reused += kmalloc_churn(sizes[s], GFP_KERNEL, freed, n, objs, 4 * n);
-		kunit_info(test, "%s: reused in section %u, after it %u of %u\n",
-			   c->name, held, reused, n);
+		kunit_info(test, "%s: %u freed; allocations that got one back: %u in the section, %u after it\n",
+			   c->name, n, held, reused);
 		KUNIT_EXPECT_GT(test, reused, 0U);
 		kunit_kfree(test, objs);
 		kunit_kfree(test, freed);

@@ -59,6 +59,7 @@ static struct gus_cache *gus_kmalloc_caches[2][GUS_KMALLOC_CLASSES] __ro_after_i
 static struct gus_domain *gus_kmalloc_domain __ro_after_init;
 
 atomic_long_t gus_kmalloc_refused = ATOMIC_LONG_INIT(0);
+
 GUS_EXPORT_INTERNAL(gus_kmalloc_refused);
 
 /* @size: 1..GUS_KMALLOC_MAX_SIZE.  Return: its class. */
@@ -76,6 +77,7 @@ struct gus_cache *gus_kmalloc_cache(size_t size, bool smr)
 		return NULL;
 	return gus_kmalloc_caches[smr][gus_kmalloc_index(size)];
 }
+
 GUS_EXPORT_INTERNAL(gus_kmalloc_cache);
 
 /* Larger than any class: a caller bug, reported once (every time, quietly, in tests). */
@@ -168,8 +170,6 @@ EXPORT_SYMBOL_GPL(gus_kmalloc_smr_domain);
  */
 void gus_kfree(const void *p)
 {
-	if (unlikely(ZERO_OR_NULL_PTR(p)))
-		return;
 	gus_free(p);
 }
 EXPORT_SYMBOL_GPL(gus_kfree);
@@ -232,8 +232,6 @@ int __init gus_kmalloc_init(void)
 		return -ENOMEM;
 	for (smr = 0; smr < 2; smr++)
 		for (i = 0; i < GUS_KMALLOC_CLASSES; i++) {
-			if (gus_kmalloc_sizes[i] > GUS_MAX_SIZE)
-				continue;	/* TEMPORARY: until large objects land */
 			gus_kmalloc_caches[smr][i] = gus_kmalloc_create(gus_kmalloc_sizes[i], smr);
 			if (!gus_kmalloc_caches[smr][i])
 				goto fail;

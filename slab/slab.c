@@ -577,10 +577,14 @@ void gus_depot_defer(struct gus_cache *c, void *obj)
 		gus_cache_report(c, obj, "double free");
 		return;
 	}
-	/* Under the lock, so the slab's goal never moves backwards. */
+	/*
+	 * Under the lock, so the slab's goal never moves backwards; to the
+	 * tail, so the list stays in goal order and gus_depot_collect() may
+	 * stop at the first slab not reached, even when remote frees keep
+	 * moving one slab's goal on.
+	 */
 	s->stamp = gus_advance(c->domain);
-	if (list_empty(&s->deferred))
-		list_add_tail(&s->deferred, &gn->deferred);
+	list_move_tail(&s->deferred, &gn->deferred);
 	gn->nr_deferred++;
 	spin_unlock_irqrestore(&gn->lock, flags);
 }
