@@ -107,7 +107,8 @@ static void kmalloc_class_boundaries(struct kunit *test)
 static void kmalloc_zero_size(struct kunit *test)
 {
 	struct gus_cache *c = gus_kmalloc_cache(8, false);
-	unsigned long reports = atomic_long_read(&c->reports);
+	long reports = atomic_long_read(&c->reports);
+	long foreign = atomic_long_read(&gus_foreign_reports);
 
 	KUNIT_EXPECT_PTR_EQ(test, gus_kmalloc(0, GFP_KERNEL), ZERO_SIZE_PTR);
 	KUNIT_EXPECT_PTR_EQ(test, gus_kmalloc_smr(0, GFP_KERNEL), ZERO_SIZE_PTR);
@@ -117,6 +118,8 @@ static void kmalloc_zero_size(struct kunit *test)
 	gus_free(ZERO_SIZE_PTR);
 	gus_free(NULL);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&c->reports), reports);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&gus_foreign_reports), foreign);
+	KUNIT_EXPECT_EQ(test, gus_ksize(ZERO_SIZE_PTR), (size_t)0);
 }
 
 /* Above the largest class: NULL, reported, and the classes still work. */

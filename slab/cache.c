@@ -39,6 +39,15 @@
  * after one gus_poll() the other stamps it looks at are checked against
  * the domain's cached read sequence only (gus_stamp_reached()).
  *
+ * NUMA.  Magazines hold objects of their CPU's node: where several nodes
+ * are possible, a free of another node's object skips them and goes to
+ * the object's slab (SMR: pending there until its goal), so the object's
+ * own node reuses it (slab/slab.c).  gus_cache_alloc_node() for another
+ * node takes from that node's slabs directly.
+ *
+ * gus_free() and gus_ksize() find the cache from the object's slab, which
+ * the head page of its pages names; they refuse any other pointer.
+ *
  * A free never waits.  When an SMR free finds its magazine full, no spare
  * and no memory for one, the object waits in its slab instead
  * (gus_depot_defer() in slab/slab.c), for a goal of its own.

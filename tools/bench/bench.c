@@ -32,7 +32,9 @@
  *              a flood of 100,000, and queue-to-invoke latency (mean, max)
  *              of single callbacks
  *   kmalloc    gus_kmalloc+gus_kfree vs kmalloc+kfree, 64, 512 and 4096
- *              bytes, one CPU, best of 3
+ *              bytes, one CPU, best of 3; also gus_kmalloc+gus_cache_free
+ *              (no cache-less free) and gus_cache_alloc+free on the
+ *              class's cache (no size lookup either)
  *   kmalloc_smr gus_kmalloc_smr+gus_kfree vs kmalloc+kfree_rcu, 64 and 512
  *              bytes, readers on the other CPUs; also the peak rise of
  *              slab memory (SLUB: NR_SLAB_UNRECLAIMABLE_B, gusslab: the
@@ -936,21 +938,40 @@ out:
 
 static const unsigned int kmalloc_bench_sizes[] = { 64, 512, 4096 };
 
-/* Best of 3 rounds of @n kmalloc+kfree (@gus false) or gus_kmalloc+gus_kfree pairs. */
-static u64 kmalloc_pair_best(size_t size, bool gus, unsigned long n)
+enum kmalloc_pair { KM_SLUB, KM_GUS, KM_GUS_ALLOC, KM_GUS_CACHE };
+
+/*
+ * Best of 3 rounds of @n pairs: kmalloc+kfree, gus_kmalloc+gus_kfree,
+ * gus_kmalloc+gus_cache_free (without the cache-less free), or
+ * gus_cache_alloc+gus_cache_free on the class's cache (without the size
+ * lookup either).
+ */
+static u64 kmalloc_pair_best(size_t size, enum kmalloc_pair how, unsigned long n)
 {
+	struct gus_cache *c = gus_kmalloc_cache(size, false);
 	u64 t0, best = U64_MAX;
 	unsigned long i;
 	int round;
 
 	for (round = 0; round < 3; round++) {
 		t0 = ktime_get_ns();
-		if (gus) {
-			for (i = 0; i < n; i++)
-				gus_kfree(gus_kmalloc(size, GFP_KERNEL));
-		} else {
+		switch (how) {
+		case KM_SLUB:
 			for (i = 0; i < n; i++)
 				kfree(kmalloc(size, GFP_KERNEL));
+			break;
+		case KM_GUS:
+			for (i = 0; i < n; i++)
+				gus_kfree(gus_kmalloc(size, GFP_KERNEL));
+			break;
+		case KM_GUS_ALLOC:
+			for (i = 0; i < n; i++)
+				gus_cache_free(c, gus_kmalloc(size, GFP_KERNEL));
+			break;
+		case KM_GUS_CACHE:
+			for (i = 0; i < n; i++)
+				gus_cache_free(c, gus_cache_alloc(c, GFP_KERNEL));
+			break;
 		}
 		best = min(best, per_op(t0, n));
 	}
@@ -959,17 +980,21 @@ static u64 kmalloc_pair_best(size_t size, bool gus, unsigned long n)
 
 static void bench_kmalloc(void)
 {
-	unsigned int s;
-	u64 slub, gus;
-	char what[32];
+	unsigned int s, size;
+	u64 slub;
+	char what[40];
 
 	for (s = 0; s < ARRAY_SIZE(kmalloc_bench_sizes); s++) {
-		slub = kmalloc_pair_best(kmalloc_bench_sizes[s], false, loops);
-		gus = kmalloc_pair_best(kmalloc_bench_sizes[s], true, loops);
-		snprintf(what, sizeof(what), "kmalloc %u", kmalloc_bench_sizes[s]);
+		size = kmalloc_bench_sizes[s];
+		slub = kmalloc_pair_best(size, KM_SLUB, loops);
+		snprintf(what, sizeof(what), "kmalloc %u", size);
 		bench_report("kmalloc", what, slub, slub);
-		snprintf(what, sizeof(what), "gus_kmalloc %u", kmalloc_bench_sizes[s]);
-		bench_report("kmalloc", what, gus, slub);
+		snprintf(what, sizeof(what), "gus_kmalloc %u", size);
+		bench_report("kmalloc", what, kmalloc_pair_best(size, KM_GUS, loops), slub);
+		snprintf(what, sizeof(what), "gus_kmalloc+cache_free %u", size);
+		bench_report("kmalloc", what, kmalloc_pair_best(size, KM_GUS_ALLOC, loops), slub);
+		snprintf(what, sizeof(what), "gus_cache_alloc+free %u", size);
+		bench_report("kmalloc", what, kmalloc_pair_best(size, KM_GUS_CACHE, loops), slub);
 	}
 }
 

@@ -8,10 +8,14 @@
  *             on its own CPU while that CPU is online.  A worker allocates
  *             from the caches, singly and in bulk, now and then with
  *             __GFP_ZERO or GFP_NOWAIT; keeps at most STRESS_LIVE objects,
- *             growing and shrinking that set in phases; frees objects
- *             singly or in bulk, or hands "remote_free" percent of them to
- *             another worker, through that worker's inbox (a gus_ring), to
- *             be freed on that worker's CPU; replaces objects of the SMR
+ *             growing and shrinking that set in phases (one in eight single
+ *             allocations asks gus_cache_alloc_node() for a random online
+ *             node); frees objects singly or in bulk, or hands
+ *             "remote_free" percent of them to another worker, through that
+ *             worker's inbox (a gus_ring), to be freed on that worker's CPU
+ *             with gus_free(), which finds the cache from the object (on
+ *             the NUMA guest, often another node's object: it goes home
+ *             past the magazines); replaces objects of the SMR
  *             cache in its slots of a table; and every second or two calls
  *             gus_cache_shrink() on one cache.
  *   readers   "readers" of them read random slots of the table inside
@@ -117,7 +121,7 @@ static unsigned int threads;
 module_param(threads, uint, 0444);
 MODULE_PARM_DESC(threads, "worker kthreads, at most 255 (default 0: one per online CPU)");
 
-static char *sizes = "16,64,192,512,1024,4096";
+static char *sizes = "16,64,192,512,1024,4096,16384";
 module_param(sizes, charp, 0444);
 MODULE_PARM_DESC(sizes, "object sizes, one ordinary cache each (16 to PAGE_SIZE, at most 8)");
 
@@ -441,7 +445,7 @@ static void stress_free_foreign(struct stress_counts *n, unsigned long *o)
 		return;
 	}
 	stress_release(ci, o, gen);
-	gus_cache_free(caches[ci].c, o);
+	gus_free(o);		/* the cache found from the object */
 	n->frees++;
 	n->remote++;
 }
@@ -467,6 +471,18 @@ static gfp_t stress_gfp(struct stress_worker *w)
 	return gfp | GFP_KERNEL | __GFP_NOWARN;
 }
 
+/* A random online node, or now and then NUMA_NO_NODE. */
+static int stress_node(struct stress_worker *w)
+{
+	unsigned int k = stress_rand(&w->rnd) % (num_online_nodes() + 1);
+	int node;
+
+	for_each_online_node(node)
+		if (!k--)
+			return node;
+	return NUMA_NO_NODE;
+}
+
 static void stress_keep(struct stress_worker *w, unsigned int ci, unsigned long *o,
 			bool zeroed)
 {
@@ -487,7 +503,10 @@ static void stress_alloc(struct stress_worker *w)
 	unsigned int i, n;
 
 	if (stress_rand(&w->rnd) % 4) {
-		p[0] = gus_cache_alloc(caches[ci].c, gfp);
+		if (stress_rand(&w->rnd) % 8)
+			p[0] = gus_cache_alloc(caches[ci].c, gfp);
+		else
+			p[0] = gus_cache_alloc_node(caches[ci].c, gfp, stress_node(w));
 		if (!p[0]) {
 			w->n.failed++;
 			return;
@@ -1073,6 +1092,7 @@ static void stress_report(unsigned long secs)
 {
 	struct stress_counts t = main_n;
 	unsigned long sections = 0, scans = 0, freed = 0, deferred = 0;
+	unsigned long home = 0, on_node = 0, fallback = 0;
 	unsigned int i;
 
 	for (i = 0; i < nr_workers; i++)
@@ -1083,6 +1103,9 @@ static void stress_report(unsigned long secs)
 		scans += gus_cache_event_sum(caches[i].c, GUS_SHRINK_SCAN);
 		freed += gus_cache_event_sum(caches[i].c, GUS_SHRINK_FREED);
 		deferred += gus_cache_event_sum(caches[i].c, GUS_FREE_DEFERRED);
+		home += gus_cache_event_sum(caches[i].c, GUS_FREE_REMOTE);
+		on_node += gus_cache_event_sum(caches[i].c, GUS_ALLOC_NODE);
+		fallback += gus_cache_event_sum(caches[i].c, GUS_ORDER_FALLBACK);
 	}
 	if (t.allocs != t.frees)
 		stress_violation("all", NULL, "allocations and frees differ", -1, t.allocs,
@@ -1091,6 +1114,8 @@ static void stress_report(unsigned long secs)
 		debug, t.bulk_allocs, t.bulk_frees, t.zeroed, t.failed, hp_refused,
 		mem_peak >> (20 - PAGE_SHIFT), mem_limits, scans, freed, mem_scans,
 		deferred, fail_mags);
+	pr_info("%u nodes: %lu frees of another node's object sent home, %lu allocations from another node; %lu slabs at the fallback order\n",
+		num_online_nodes(), home, on_node, fallback);
 	pr_info("%lu s, %u workers, %lu allocations, %lu frees, %lu remote frees, %lu SMR replacements, %lu reader sections, %lu hotplug ops, %lu pressure rounds, %lu shrinks, peak live objects %ld, violations %ld\n",
 		secs, nr_workers, t.allocs, t.frees, t.remote, t.smr, sections, hp_ops,
 		mem_rounds, t.shrinks, atomic_long_read(&live_peak),
