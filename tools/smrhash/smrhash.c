@@ -32,7 +32,7 @@
  * global counter, taken when it is allocated.  A reader that finds a key
  * notes its node's generation, its key's generation and length, and
  * checks them, the key bytes and the value again at the end of the
- * section (some sections are held for SMRHASH_HOLD_US first): any change
+ * section (some sections are held for hold_us first): any change
  * is a generation failure.  Afterwards the table must hold exactly the
  * keys inserted less those removed, each in its own bucket.
  *
@@ -46,8 +46,10 @@
  * the run ends.
  *
  * broken=1 takes nodes from a cache without GUS_CACHE_SMR and keys from
- * gus_kmalloc(): freed memory is reused at once, under readers that still
- * use it, and a multi-CPU run must count generation failures.
+ * gus_kmalloc(): freed memory is reused without waiting for the readers
+ * that still use it, and a multi-CPU run must count generation failures
+ * (and fail its load).  busybox's insmod loads a module again with
+ * init_module() when finit_module() fails: such a run prints twice.
  *
  * Output lines start with "gusslab_smrhash: "; the last one is "PASS ..."
  * or "FAIL ...", and init returns -EINVAL on FAIL.  On PASS the table,
@@ -63,6 +65,10 @@
  *                                the shared domain: its "caches" line
  *                                names smrhash-node and the SMR classes
  *   cat /sys/kernel/debug/gusslab/smrhash-node/stats
+ *
+ * and check: a gusstat line whose first field is smrhash-node and last
+ * gus-kmalloc-smr, and " smrhash-node" on the domain's "caches" line.
+ * Then "rmmod gusslab_smrhash" (before gusslab) destroys the cache.
  */
 #define pr_fmt(fmt) "gusslab_smrhash: " fmt
 
@@ -87,12 +93,12 @@ GUS_IMPORT_INTERNAL();
 #define SMRHASH_KEY_MIN		4	/* the key's index, little-endian, first */
 #define SMRHASH_KEY_MAX		200
 /*
- * One lookup in 128 holds its section for 2 ms before its checks: long
- * enough for writers on other CPUs to free and, with broken=1, reuse what
- * it found; rare enough to leave most of the time to the other lookups.
+ * One lookup in 128 holds its section for hold_us (2 ms) before its
+ * checks: long enough for writers on other CPUs to free and, with
+ * broken=1, reuse what it found; rare enough to leave most of the time to
+ * the other lookups.
  */
 #define SMRHASH_HOLD_EVERY	128
-#define SMRHASH_HOLD_US		2000
 #define SMRHASH_SAMPLE_MS	10
 #define SMRHASH_MAX_CACHES	8	/* the node cache and the key classes */
 
@@ -115,6 +121,10 @@ MODULE_PARM_DESC(buckets, "hash buckets (default 64)");
 static unsigned int keys = 256;
 module_param(keys, uint, 0444);
 MODULE_PARM_DESC(keys, "distinct keys (default 256); half are inserted before the run");
+
+static unsigned int hold_us = 2000;
+module_param(hold_us, uint, 0444);
+MODULE_PARM_DESC(hold_us, "microseconds one lookup in 128 holds its section (default 2000, at most 10000; 0: none)");
 
 static unsigned int update_pct = 20;
 module_param(update_pct, uint, 0444);
@@ -266,8 +276,8 @@ static long smrhash_lookup(struct smrhash_thread *t, const u8 *key,
 		return -1;
 	}
 	value = n->value;
-	if (hold)
-		udelay(SMRHASH_HOLD_US);
+	if (hold && hold_us)
+		udelay(hold_us);
 	/* Nothing seen in this section may have changed. */
 	if (n->gen != node_gen || n->key != k || k->gen != key_gen ||
 	    !smrhash_key_is(k, key, len) || n->value != value ||
@@ -399,6 +409,8 @@ static void smrhash_find_caches(void)
 	for (len = SMRHASH_KEY_MIN; len <= SMRHASH_KEY_MAX; len++) {
 		c = gus_kmalloc_cache(struct_size((struct smrhash_key *)NULL, bytes, len),
 				      !broken);
+		if (!c)
+			continue;
 		for (i = 0; i < nr_sampled && sampled[i] != c; i++)
 			;
 		if (i == nr_sampled && nr_sampled < SMRHASH_MAX_CACHES)
@@ -596,9 +608,9 @@ static int __init smrhash_init(void)
 	unsigned int i;
 	int err;
 
-	if (!buckets || !keys || update_pct > 100 || !duration) {
-		pr_err("FAIL buckets=%u keys=%u update_pct=%u duration=%u: all > 0, update_pct <= 100\n",
-		       buckets, keys, update_pct, duration);
+	if (!buckets || !keys || update_pct > 100 || !duration || hold_us > 10000) {
+		pr_err("FAIL buckets=%u keys=%u update_pct=%u duration=%u hold_us=%u: all > 0, update_pct <= 100, hold_us <= 10000\n",
+		       buckets, keys, update_pct, duration, hold_us);
 		return -EINVAL;
 	}
 	domain = gus_kmalloc_smr_domain();
@@ -613,9 +625,9 @@ static int __init smrhash_init(void)
 	for (i = 0; i < buckets; i++)
 		spin_lock_init(&table[i].lock);
 	smrhash_find_caches();
-	pr_info("%u threads, %u buckets, %u keys of %u..%u bytes, %u%% updates, %u s, %s\n",
+	pr_info("%u threads, %u buckets, %u keys of %u..%u bytes, %u%% updates, hold %u us, %u s, %s\n",
 		threads ?: num_online_cpus(), buckets, keys, SMRHASH_KEY_MIN, SMRHASH_KEY_MAX,
-		update_pct, duration,
+		update_pct, hold_us, duration,
 		broken ? "broken: caches without SMR" : "domain gus-kmalloc-smr");
 	nr_workers = threads ?: num_online_cpus();
 	workers = kcalloc(nr_workers, sizeof(*workers), GFP_KERNEL);
