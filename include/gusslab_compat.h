@@ -190,4 +190,92 @@ static inline void gus_kasan_unpoison(const void *p, size_t n) { }
 #define gus_lock_map_sync(map)	do { } while (0)
 #endif
 
+/*
+ * A per-CPU lock that an interrupt can find taken: local_trylock_t (6.16;
+ * SLUB's sheaves take it), preemption off plus an owner flag, no
+ * interrupt toggling.  Before 6.16 the same thing, here.  The flag is
+ * read only by contexts that interrupt its holder on the same CPU, so a
+ * compiler barrier orders it against the data it guards: barrier() after
+ * the flag is set pairs with the interrupted holder's barrier() before it
+ * is cleared, so an interrupt that sees it clear sees no access of the
+ * holder's section half done.
+ */
+#include <linux/local_lock.h>
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 16, 0)
+typedef local_trylock_t gus_cpu_lock_t;
+#define gus_cpu_lock_init(l)	local_trylock_init(l)
+#define __gus_cpu_trylock(l)	local_trylock(l)
+#define __gus_cpu_unlock(l)	local_unlock(l)
+#else
+typedef struct {
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	struct lockdep_map dep_map;
+	struct task_struct *owner;
+#endif
+	u8 acquired;
+} gus_cpu_lock_t;
+
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+#define gus_cpu_lock_init(l)						\
+do {									\
+	static struct lock_class_key __key;				\
+									\
+	lockdep_init_map_type(&(l)->dep_map, #l, &__key, 0,		\
+			      LD_WAIT_CONFIG, LD_WAIT_INV, LD_LOCK_PERCPU); \
+	(l)->owner = NULL;						\
+	(l)->acquired = 0;						\
+} while (0)
+
+static inline void gus_cpu_lock_acquire(gus_cpu_lock_t *l)
+{
+	lock_map_acquire_try(&l->dep_map);
+	DEBUG_LOCKS_WARN_ON(l->owner);
+	l->owner = current;
+}
+
+static inline void gus_cpu_lock_release(gus_cpu_lock_t *l)
+{
+	DEBUG_LOCKS_WARN_ON(l->owner != current);
+	l->owner = NULL;
+	lock_map_release(&l->dep_map);
+}
+#else
+#define gus_cpu_lock_init(l)	((l)->acquired = 0)
+static inline void gus_cpu_lock_acquire(gus_cpu_lock_t *l) { }
+static inline void gus_cpu_lock_release(gus_cpu_lock_t *l) { }
+#endif
+
+#define __gus_cpu_trylock(pcp)						\
+({									\
+	gus_cpu_lock_t *__l;						\
+	bool __ok = false;						\
+									\
+	preempt_disable();						\
+	__l = this_cpu_ptr(pcp);					\
+	if (READ_ONCE(__l->acquired)) {					\
+		preempt_enable();					\
+	} else {							\
+		WRITE_ONCE(__l->acquired, 1);				\
+		gus_cpu_lock_acquire(__l);				\
+		__ok = true;						\
+	}								\
+	__ok;								\
+})
+
+#define __gus_cpu_unlock(pcp)						\
+do {									\
+	gus_cpu_lock_t *__l = this_cpu_ptr(pcp);			\
+									\
+	gus_cpu_lock_release(__l);					\
+	WRITE_ONCE(__l->acquired, 0);					\
+	preempt_enable();						\
+} while (0)
+#endif
+
+/* Taken: true, and the barrier after it pairs with gus_cpu_unlock()'s. */
+#define gus_cpu_trylock(pcp)	({ bool __t = __gus_cpu_trylock(pcp); barrier(); __t; })
+/* The barrier before it pairs with gus_cpu_trylock()'s, in an interrupt. */
+#define gus_cpu_unlock(pcp)	do { barrier(); __gus_cpu_unlock(pcp); } while (0)
+
 #endif /* _GUSSLAB_COMPAT_H */

@@ -14,6 +14,7 @@
 #include <linux/shrinker.h>
 #include <linux/spinlock.h>
 #include <gusslab.h>
+#include <gusslab_compat.h>
 
 #include "../gus/gus_internal.h"
 #include "ring.h"
@@ -99,11 +100,12 @@ enum gus_cache_event {
 	GUS_FREE_REMOTE,	/* frees of another node's objects, sent home */
 	GUS_ORDER_FALLBACK,	/* slabs grown at min_order: c->order failed */
 	GUS_ALLOC_NODE,		/* gus_cache_alloc_node() for another node */
+	GUS_CPU_BUSY,		/* calls that interrupted the magazines' holder */
 	GUS_NR_CACHE_EVENTS
 };
 
 struct gus_cpu {
-	local_lock_t lock;		/* protects this CPU's magazines */
+	gus_cpu_lock_t lock;		/* protects this CPU's magazines */
 	struct gus_mag *alloc;		/* objects ready to hand out */
 	struct gus_mag *free;		/* objects freed on this CPU */
 	/*
@@ -250,6 +252,7 @@ void gus_mag_drain(struct gus_cache *c, struct gus_mag *m);
 
 /* slab/cache.c */
 extern atomic_long_t gus_foreign_reports;
+extern void (*gus_cpu_held_hook)(struct gus_cache *c);
 void gus_objs_reached(struct gus_cache *c, void **objs, unsigned int n);
 void gus_cache_report(struct gus_cache *c, const void *obj, const char *what);
 extern struct mutex gus_caches_lock;

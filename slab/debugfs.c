@@ -50,6 +50,7 @@ static const char *const gus_cache_event_names[GUS_NR_CACHE_EVENTS] = {
 	[GUS_FREE_REMOTE] = "free_remote",
 	[GUS_ORDER_FALLBACK] = "order_fallback",
 	[GUS_ALLOC_NODE] = "alloc_node",
+	[GUS_CPU_BUSY] = "cpu_busy",
 };
 
 /* Objects in another CPU's magazine; the caller holds rcu_read_lock(). */
@@ -265,14 +266,15 @@ static long gus_cpu_snapshot(void *arg)
 	struct gus_cache *c = ((void **)arg)[0];
 	struct gus_cpu_snap *snap = ((void **)arg)[1];
 	struct gus_cpu *pc;
-	unsigned long flags;
 
-	local_lock_irqsave(&c->cpu->lock, flags);
+	/* A task: no context it interrupted can hold the lock. */
+	if (WARN_ON_ONCE(!gus_cpu_trylock(&c->cpu->lock)))
+		return -EBUSY;
 	pc = this_cpu_ptr(c->cpu);
 	snap->alloc = pc->alloc->count;
 	snap->free = pc->free->count;
 	snap->size = pc->alloc->size;
-	local_unlock_irqrestore(&c->cpu->lock, flags);
+	gus_cpu_unlock(&c->cpu->lock);
 	return 0;
 }
 
