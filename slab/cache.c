@@ -7,7 +7,7 @@
  *
  *   per-CPU magazines   alloc (objects ready to hand out) and free (objects
  *                       freed here); the fast paths push or pop one of
- *                       them under the CPU's local lock, nothing shared
+ *                       them under the CPU's trylock, nothing shared
  *   transfer ring       full magazines between the CPUs of a node,
  *                       lock-free FIFO, one per node so that a refill
  *                       gets objects freed on its own node
@@ -35,7 +35,7 @@
  * reader that could see them has left its section.  Shrinking returns
  * only magazines whose stamps are reached; destroy waits for all of them.
  *
- * A refill runs with interrupts off, so it scans the readers at most once:
+ * A refill runs with preemption off, so it scans the readers at most once:
  * after one gus_poll() the other stamps it looks at are checked against
  * the domain's cached read sequence only (gus_stamp_reached()).
  *
@@ -66,7 +66,7 @@
  *   3. gus_node.overflow_lock
  *   4. gus_node.lock (slab/slab.c)
  * The rings are lock-free and are used under any of these.  Page
- * allocation happens with none held: the slow path drops the local lock,
+ * allocation happens with none held: the slow path drops the CPU lock,
  * grows the depot and starts over.
  */
 #include <linux/cpu.h>
@@ -156,7 +156,7 @@ void gus_objs_reached(struct gus_cache *c, void **objs, unsigned int n)
 /* ---- SMR queue: ring first, overflow list behind it ------------------- */
 
 /*
- * How stamps are checked.  With interrupts off (a refill) the readers are
+ * How stamps are checked.  With preemption off (a refill) the readers are
  * scanned at most once; later checks use the cached read sequence.
  */
 struct gus_stamp_check {
@@ -300,7 +300,7 @@ static void gus_trim_queue(struct gus_cache *c, struct gus_node *gn,
  * Give this CPU's alloc magazine objects, without allocating pages: swap
  * with the free magazine (ordinary caches), take a full magazine from the
  * queue, or fill it from the local node's slabs (and, while the local node
- * is full, from other nodes' free objects).  Context: local lock held.
+ * is full, from other nodes' free objects).  Context: CPU lock held.
  * Return: true if the alloc magazine has objects.
  */
 static bool gus_refill(struct gus_cache *c, struct gus_cpu *pc)
@@ -592,7 +592,7 @@ EXPORT_SYMBOL_GPL(gus_cache_alloc_node);
 /* ---- free ----------------------------------------------------------- */
 
 /*
- * The free magazine is full: make room for @obj.  Context: local lock held.
+ * The free magazine is full: make room for @obj.  Context: CPU lock held.
  * Return: true if the free magazine has room now; false if @obj went
  * elsewhere (SMR, no magazine to be had: it waits in its slab).
  */
@@ -927,7 +927,7 @@ EXPORT_SYMBOL_GPL(gus_cache_free_bulk);
 
 /*
  * Empty a CPU's magazines into the queue of its @node and the depot.  The
- * caller keeps everyone else off them: the local lock for this CPU, or
+ * caller keeps everyone else off them: the CPU lock for this CPU, or
  * the CPU is dead, or the cache is being destroyed.
  */
 static void gus_flush_mags(struct gus_cache *c, struct gus_cpu *pc, int node, gfp_t gfp)

@@ -56,7 +56,7 @@ static const char *const gus_cache_event_names[GUS_NR_CACHE_EVENTS] = {
 /* Objects in another CPU's magazine; the caller holds rcu_read_lock(). */
 static unsigned int gus_peek_count(struct gus_mag **slot)
 {
-	/* The owner swaps and fills it under its local lock: a racy look. */
+	/* The owner swaps and fills it under its CPU lock: a racy look. */
 	return data_race(READ_ONCE(*slot)->count);
 }
 
