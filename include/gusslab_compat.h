@@ -203,52 +203,63 @@ static inline void gus_kasan_unpoison(const void *p, size_t n) { }
 #include <linux/local_lock.h>
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 16, 0)
-typedef local_trylock_t gus_cpu_lock_t;
-#define gus_cpu_lock_init(l)	local_trylock_init(l)
-#define __gus_cpu_trylock(l)	local_trylock(l)
-#define __gus_cpu_unlock(l)	local_unlock(l)
+struct gus_cpu_lock {
+	local_trylock_t t;
+};
+
+static inline void gus_cpu_lock_init(struct gus_cpu_lock *l)
+{
+	local_trylock_init(&l->t);
+}
+
+#define __gus_cpu_trylock(pcp)	local_trylock(&(pcp)->t)
+#define __gus_cpu_unlock(pcp)	local_unlock(&(pcp)->t)
 #else
-typedef struct {
+struct gus_cpu_lock {
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 	struct lockdep_map dep_map;
 	struct task_struct *owner;
 #endif
 	u8 acquired;
-} gus_cpu_lock_t;
+};
 
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
-#define gus_cpu_lock_init(l)						\
-do {									\
-	static struct lock_class_key __key;				\
-									\
-	lockdep_init_map_type(&(l)->dep_map, #l, &__key, 0,		\
-			      LD_WAIT_CONFIG, LD_WAIT_INV, LD_LOCK_PERCPU); \
-	(l)->owner = NULL;						\
-	(l)->acquired = 0;						\
-} while (0)
+static inline void gus_cpu_lock_init(struct gus_cpu_lock *l)
+{
+	static struct lock_class_key key;	/* one class: the magazines' lock */
 
-static inline void gus_cpu_lock_acquire(gus_cpu_lock_t *l)
+	lockdep_init_map_type(&l->dep_map, "gus_cpu.lock", &key, 0,
+			      LD_WAIT_CONFIG, LD_WAIT_INV, LD_LOCK_PERCPU);
+	l->owner = NULL;
+	l->acquired = 0;
+}
+
+static inline void gus_cpu_lock_acquire(struct gus_cpu_lock *l)
 {
 	lock_map_acquire_try(&l->dep_map);
 	DEBUG_LOCKS_WARN_ON(l->owner);
 	l->owner = current;
 }
 
-static inline void gus_cpu_lock_release(gus_cpu_lock_t *l)
+static inline void gus_cpu_lock_release(struct gus_cpu_lock *l)
 {
 	DEBUG_LOCKS_WARN_ON(l->owner != current);
 	l->owner = NULL;
 	lock_map_release(&l->dep_map);
 }
 #else
-#define gus_cpu_lock_init(l)	((l)->acquired = 0)
-static inline void gus_cpu_lock_acquire(gus_cpu_lock_t *l) { }
-static inline void gus_cpu_lock_release(gus_cpu_lock_t *l) { }
+static inline void gus_cpu_lock_init(struct gus_cpu_lock *l)
+{
+	l->acquired = 0;
+}
+
+static inline void gus_cpu_lock_acquire(struct gus_cpu_lock *l) { }
+static inline void gus_cpu_lock_release(struct gus_cpu_lock *l) { }
 #endif
 
 #define __gus_cpu_trylock(pcp)						\
 ({									\
-	gus_cpu_lock_t *__l;						\
+	struct gus_cpu_lock *__l;					\
 	bool __ok = false;						\
 									\
 	preempt_disable();						\
@@ -265,7 +276,7 @@ static inline void gus_cpu_lock_release(gus_cpu_lock_t *l) { }
 
 #define __gus_cpu_unlock(pcp)						\
 do {									\
-	gus_cpu_lock_t *__l = this_cpu_ptr(pcp);			\
+	struct gus_cpu_lock *__l = this_cpu_ptr(pcp);			\
 									\
 	gus_cpu_lock_release(__l);					\
 	WRITE_ONCE(__l->acquired, 0);					\

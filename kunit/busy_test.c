@@ -100,7 +100,7 @@ static void busy_irq_inside_the_window(struct kunit *test)
 	unsigned long busy_before;
 	unsigned int i, n, again = 0;
 	void *obj, **p;
-	int cpu;
+	int cpu, node;
 
 	if (num_online_cpus() < 2 && smr)
 		kunit_skip(test, "needs a second CPU for the reader");
@@ -125,7 +125,8 @@ static void busy_irq_inside_the_window(struct kunit *test)
 	WRITE_ONCE(gus_cpu_held_hook, NULL);
 	migrate_enable();
 	KUNIT_ASSERT_TRUE(test, busy.hook_ran);
-	KUNIT_EXPECT_TRUE_MSG(test, busy.ran, "the interrupt did not land while the magazines were held");
+	KUNIT_EXPECT_TRUE_MSG(test, busy.ran,
+			      "the interrupt did not land while the magazines were held");
 	KUNIT_EXPECT_TRUE(test, busy.hardirq);
 	KUNIT_ASSERT_NOT_NULL(test, obj);
 	KUNIT_ASSERT_NOT_NULL(test, busy.a);
@@ -141,10 +142,10 @@ static void busy_irq_inside_the_window(struct kunit *test)
 	n = 4 * busy.c->objects;
 	p = kunit_kcalloc(test, n, sizeof(*p), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	if (smr)		/* pending in its slab, for the reader's sake */
-		KUNIT_EXPECT_EQ(test,
-				READ_ONCE(busy.c->nodes[gus_obj_to_slab(busy.c, busy.b)->node]->nr_deferred),
-				1UL);
+	if (smr) {		/* pending in its slab, for the reader's sake */
+		node = gus_obj_to_slab(busy.c, busy.b)->node;
+		KUNIT_EXPECT_EQ(test, READ_ONCE(busy.c->nodes[node]->nr_deferred), 1UL);
+	}
 	for (i = 0; i < n; i++) {
 		p[i] = gus_cache_alloc(busy.c, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, p[i]);

@@ -105,7 +105,7 @@ enum gus_cache_event {
 };
 
 struct gus_cpu {
-	gus_cpu_lock_t lock;		/* protects this CPU's magazines */
+	struct gus_cpu_lock lock;	/* protects this CPU's magazines */
 	struct gus_mag *alloc;		/* objects ready to hand out */
 	struct gus_mag *free;		/* objects freed on this CPU */
 	/*
