@@ -89,3 +89,13 @@ docs:
 	tools/testing/docs.sh
 
 .PHONY: docs
+
+# make census [KERNEL=7.3]   exact instruction counts per operation: the
+#                      census plugin (tools/census) over two boots of the
+#                      perf kernel, which must agree (tools/testing/census.sh)
+census: KERNEL = 7.3
+census:
+	tools/testing/deps.sh
+	tools/testing/census.sh --kernel $(KERNEL)
+
+.PHONY: census

@@ -41,9 +41,17 @@
  *              class cache's slabs)
  *   large      16 KiB objects: gus_cache vs kmem_cache, the pair and
  *              bulk of 32
+ *   census     (x86; not in the default set) loops of 1,000 operations,
+ *              preemption off and interrupts on, bracketed by the markers
+ *              of the census plugin (tools/census/census.c), which counts
+ *              and classifies their instructions: the cache pair vs
+ *              kmem_cache, gus_kmalloc vs kmalloc, the read sections vs
+ *              RCU and SRCU, and the empty loop; each interval 16 times so
+ *              that one an interrupt landed in can be discarded
  *
  * The module parameter cases= (e.g. cases=call,smr) runs only the cases
- * named; empty (the default) runs them all.
+ * named; empty (the default) runs them all but census, which only means
+ * something under the plugin.
  */
 #include <linux/bottom_half.h>
 #include <linux/delay.h>
@@ -71,14 +79,14 @@ static char *cases = "";
 module_param(cases, charp, 0444);
 MODULE_PARM_DESC(cases, "comma-separated cases to run (default: all)");
 
-/* Is @name in the cases= list (or the list empty)? */
+/* Is @name in the cases= list (or the list empty and @name not census)? */
 static bool bench_want(const char *name)
 {
 	size_t len = strlen(name);
 	const char *p = cases;
 
 	if (!p || !*p)
-		return true;
+		return strcmp(name, "census");
 	while (*p) {
 		if (!strncmp(p, name, len) && (p[len] == ',' || !p[len]))
 			return true;
@@ -1255,6 +1263,200 @@ static void bench_call(void)
 	vfree(objs);
 }
 
+/* ---- census: instruction counts under the census plugin ------------- */
+
+#ifdef CONFIG_X86
+#define CENSUS_LOOPS	1000
+#define CENSUS_REPS	16
+
+enum census_id {
+	CENSUS_EMPTY, CENSUS_GUS_PAIR, CENSUS_SLUB_PAIR, CENSUS_GUS_KMALLOC,
+	CENSUS_KMALLOC, CENSUS_GUS_DEFAULT, CENSUS_GUS_DEFERRED, CENSUS_GUS_LAZY,
+	CENSUS_RCU, CENSUS_SRCU, CENSUS_CHECK,
+};
+
+/* The names census.sh prints; the plugin knows only the ids. */
+static const char *const census_names[] = {
+	[CENSUS_EMPTY] = "empty loop",
+	[CENSUS_GUS_PAIR] = "gus_cache_alloc+free",
+	[CENSUS_SLUB_PAIR] = "kmem_cache_alloc+free",
+	[CENSUS_GUS_KMALLOC] = "gus_kmalloc+gus_kfree",
+	[CENSUS_KMALLOC] = "kmalloc+kfree",
+	[CENSUS_GUS_DEFAULT] = "gus_enter+exit default",
+	[CENSUS_GUS_DEFERRED] = "gus_enter+exit deferred",
+	[CENSUS_GUS_LAZY] = "gus_enter+exit lazy",
+	[CENSUS_RCU] = "rcu_read_lock+unlock",
+	[CENSUS_SRCU] = "srcu_read_lock+unlock",
+	[CENSUS_CHECK] = "self-check",
+};
+
+/* What the operations work on: 64-byte caches, a domain per mode. */
+struct census_ctx {
+	struct kmem_cache *k;
+	struct gus_cache *g;
+	struct gus_domain *d[ARRAY_SIZE(modes)];
+};
+
+/*
+ * The census markers (tools/census/census.c), all architectural no-ops:
+ * xchg %bx,%bx starts an interval, then nopl @id(%rax) and nopl
+ * CENSUS_LOOPS(%rax), with 32-bit displacements, tell the plugin which
+ * measurement and how many operations; xchg %cx,%cx stops it.  @id must be
+ * a compile-time constant.
+ */
+static __always_inline void census_mark(const bool start, const enum census_id id)
+{
+	if (start)
+		asm volatile(".byte 0x66, 0x87, 0xdb\n\t"
+			     ".byte 0x0f, 0x1f, 0x80\n\t.long %c0\n\t"
+			     ".byte 0x0f, 0x1f, 0x80\n\t.long %c1"
+			     : : "i" (id), "i" (CENSUS_LOOPS) : "memory");
+	else
+		asm volatile(".byte 0x66, 0x87, 0xc9" : : : "memory");
+}
+
+static unsigned int census_word;
+static u8 census_buf[16];
+
+/*
+ * The plugin's self-check: 15 known instructions (census.sh compares the
+ * counts): pushf, popf, cli, sti, two locked, three fences, an xchg with
+ * memory, a cmpxchg, and a rep stosb of 16 bytes, counted once.
+ */
+static __always_inline void census_check(void)
+{
+	asm volatile("lea %[buf], %%rdi\n\t"
+		     "mov $16, %%ecx\n\t"
+		     "xor %%eax, %%eax\n\t"
+		     "xor %%edx, %%edx\n\t"
+		     "pushfq\n\t"
+		     "popfq\n\t"
+		     "cli\n\t"
+		     "sti\n\t"
+		     "lock addl $0, -4(%%rsp)\n\t"
+		     "mfence\n\t"
+		     "lfence\n\t"
+		     "sfence\n\t"
+		     "xchg %%eax, %[word]\n\t"
+		     "lock cmpxchg %%edx, %[word]\n\t"
+		     "rep stosb"
+		     : [word] "+m" (census_word), [buf] "=m" (census_buf)
+		     : : "rax", "rcx", "rdx", "rdi", "cc", "memory");
+}
+
+/* One operation of measurement @id (a constant: the switch folds away). */
+static __always_inline void census_op(const enum census_id id, struct census_ctx *x)
+{
+	int idx;
+
+	switch (id) {
+	case CENSUS_EMPTY:
+		barrier();
+		break;
+	case CENSUS_GUS_PAIR:
+		gus_cache_free(x->g, gus_cache_alloc(x->g, GFP_KERNEL));
+		break;
+	case CENSUS_SLUB_PAIR:
+		kmem_cache_free(x->k, kmem_cache_alloc(x->k, GFP_KERNEL));
+		break;
+	case CENSUS_GUS_KMALLOC:
+		gus_kfree(gus_kmalloc(OBJ_SIZE, GFP_KERNEL));
+		break;
+	case CENSUS_KMALLOC:
+		kfree(kmalloc(OBJ_SIZE, GFP_KERNEL));
+		break;
+	case CENSUS_GUS_DEFAULT:
+	case CENSUS_GUS_DEFERRED:
+	case CENSUS_GUS_LAZY:
+		gus_enter(x->d[id - CENSUS_GUS_DEFAULT]);
+		barrier();
+		gus_exit(x->d[id - CENSUS_GUS_DEFAULT]);
+		break;
+	case CENSUS_RCU:
+		rcu_read_lock();
+		barrier();
+		rcu_read_unlock();
+		break;
+	case CENSUS_SRCU:
+		idx = srcu_read_lock(&bench_srcu);
+		barrier();
+		srcu_read_unlock(&bench_srcu, idx);
+		break;
+	case CENSUS_CHECK:
+		census_check();
+		break;
+	}
+}
+
+/*
+ * CENSUS_LOOPS operations without the markers (the slabs and magazines
+ * they need are then there), then CENSUS_REPS intervals, each with
+ * preemption off, interrupts on, and its TCG time printed (the plugin's
+ * callbacks included: a secondary figure).
+ */
+static __always_inline void census_case(const enum census_id id, struct census_ctx *x)
+{
+	unsigned int r, i;
+	u64 t0;
+
+	for (i = 0; i < CENSUS_LOOPS; i++)
+		census_op(id, x);
+	for (r = 0; r < CENSUS_REPS; r++) {
+		preempt_disable();
+		t0 = ktime_get_ns();
+		census_mark(true, id);
+		for (i = 0; i < CENSUS_LOOPS; i++)
+			census_op(id, x);
+		census_mark(false, id);
+		pr_info("BENCH census id=%d rep=%u tcg_ps=%llu %s\n", id, r,
+			per_op(t0, CENSUS_LOOPS), census_names[id]);
+		preempt_enable();
+		cond_resched();
+	}
+}
+
+static void bench_census(void)
+{
+	struct census_ctx x = {
+		.k = kmem_cache_create("census-slub", OBJ_SIZE, 0, 0, NULL),
+		.g = gus_cache_create("census-gus", OBJ_SIZE, 0, 0, NULL),
+	};
+	unsigned int m;
+
+	for (m = 0; m < ARRAY_SIZE(modes); m++) {
+		x.d[m] = gus_domain_create(modes[m].name, modes[m].flags);
+		if (!x.d[m])
+			goto out;
+	}
+	if (!x.k || !x.g)
+		goto out;
+	pr_info("BENCH census: %u intervals of %u operations each, cpu %d\n",
+		CENSUS_REPS, CENSUS_LOOPS, raw_smp_processor_id());
+	census_case(CENSUS_EMPTY, &x);
+	census_case(CENSUS_GUS_PAIR, &x);
+	census_case(CENSUS_SLUB_PAIR, &x);
+	census_case(CENSUS_GUS_KMALLOC, &x);
+	census_case(CENSUS_KMALLOC, &x);
+	census_case(CENSUS_GUS_DEFAULT, &x);
+	census_case(CENSUS_GUS_DEFERRED, &x);
+	census_case(CENSUS_GUS_LAZY, &x);
+	census_case(CENSUS_RCU, &x);
+	census_case(CENSUS_SRCU, &x);
+	census_case(CENSUS_CHECK, &x);
+out:
+	for (m = 0; m < ARRAY_SIZE(modes); m++)
+		if (x.d[m])
+			gus_domain_destroy(x.d[m]);
+	gus_cache_destroy(x.g);
+	kmem_cache_destroy(x.k);
+}
+#else
+static void bench_census(void)
+{
+	pr_info("BENCH census skipped: the markers are x86 instructions\n");
+}
+#endif
+
 static int __init bench_init(void)
 {
 	/* Stay on the first CPU: readers and consumers run on the others. */
@@ -1288,6 +1490,8 @@ static int __init bench_init(void)
 		bench_kmalloc_smr();
 	if (bench_want("large"))
 		bench_large();
+	if (bench_want("census"))
+		bench_census();
 	pr_info("BENCH done\n");
 	return 0;
 }
