@@ -191,30 +191,21 @@ static inline void gus_kasan_unpoison(const void *p, size_t n) { }
 #endif
 
 /*
- * A per-CPU lock that an interrupt can find taken: local_trylock_t (6.16;
- * SLUB's sheaves take it), preemption off plus an owner flag, no
- * interrupt toggling.  Before 6.16 the same thing, here.  The flag is
- * read only by contexts that interrupt its holder on the same CPU, so a
- * compiler barrier orders it against the data it guards: barrier() after
- * the flag is set pairs with the interrupted holder's barrier() before it
- * is cleared, so an interrupt that sees it clear sees no access of the
- * holder's section half done.
+ * A per-CPU lock that an interrupt can find taken, as local_trylock_t
+ * (6.16; SLUB's sheaves take it) is: an owner flag, with preemption off
+ * around it, no interrupt toggling.  Ours takes the CPU's structure,
+ * already found, so that a fast path computes this CPU's address once;
+ * the caller disables preemption first (slab/cache.h: gus_cpu_get()).
+ * The flag is read only by contexts that interrupt its holder on the
+ * same CPU, so a compiler barrier orders it against the data it guards:
+ * the barrier after the flag is set pairs with the interrupted holder's
+ * barrier before it is cleared, so an interrupt that sees it clear sees
+ * no access of the holder's section half done.  Under lockdep it is a
+ * per-CPU lock class (LD_LOCK_PERCPU), as local_lock_t's.
  */
-#include <linux/local_lock.h>
+#include <linux/debug_locks.h>
+#include <linux/lockdep.h>
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 16, 0)
-struct gus_cpu_lock {
-	local_trylock_t t;
-};
-
-static inline void gus_cpu_lock_init(struct gus_cpu_lock *l)
-{
-	local_trylock_init(&l->t);
-}
-
-#define __gus_cpu_trylock(pcp)	local_trylock(&(pcp)->t)
-#define __gus_cpu_unlock(pcp)	local_unlock(&(pcp)->t)
-#else
 struct gus_cpu_lock {
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 	struct lockdep_map dep_map;
@@ -257,36 +248,22 @@ static inline void gus_cpu_lock_acquire(struct gus_cpu_lock *l) { }
 static inline void gus_cpu_lock_release(struct gus_cpu_lock *l) { }
 #endif
 
-#define __gus_cpu_trylock(pcp)						\
-({									\
-	struct gus_cpu_lock *__l;					\
-	bool __ok = false;						\
-									\
-	preempt_disable();						\
-	__l = this_cpu_ptr(pcp);					\
-	if (READ_ONCE(__l->acquired)) {					\
-		preempt_enable();					\
-	} else {							\
-		WRITE_ONCE(__l->acquired, 1);				\
-		gus_cpu_lock_acquire(__l);				\
-		__ok = true;						\
-	}								\
-	__ok;								\
-})
+/* Take @l, this CPU's, preemption off.  Return: false if it is held. */
+static __always_inline bool gus_cpu_trylock(struct gus_cpu_lock *l)
+{
+	if (READ_ONCE(l->acquired))
+		return false;
+	WRITE_ONCE(l->acquired, 1);
+	gus_cpu_lock_acquire(l);
+	barrier();	/* pairs with gus_cpu_unlock()'s in a holder we interrupt */
+	return true;
+}
 
-#define __gus_cpu_unlock(pcp)						\
-do {									\
-	struct gus_cpu_lock *__l = this_cpu_ptr(pcp);			\
-									\
-	gus_cpu_lock_release(__l);					\
-	WRITE_ONCE(__l->acquired, 0);					\
-	preempt_enable();						\
-} while (0)
-#endif
-
-/* Taken: true, and the barrier after it pairs with gus_cpu_unlock()'s. */
-#define gus_cpu_trylock(pcp)	({ bool __t = __gus_cpu_trylock(pcp); barrier(); __t; })
-/* The barrier before it pairs with gus_cpu_trylock()'s, in an interrupt. */
-#define gus_cpu_unlock(pcp)	do { barrier(); __gus_cpu_unlock(pcp); } while (0)
+static __always_inline void gus_cpu_unlock(struct gus_cpu_lock *l)
+{
+	barrier();	/* pairs with gus_cpu_trylock()'s in an interrupt */
+	gus_cpu_lock_release(l);
+	WRITE_ONCE(l->acquired, 0);
+}
 
 #endif /* _GUSSLAB_COMPAT_H */

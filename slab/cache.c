@@ -352,11 +352,11 @@ static int gus_grow_refill(struct gus_cache *c, gfp_t gfp)
 	struct gus_slab *s;
 	struct gus_mag *m;
 
-	gus_cpu_unlock(&c->cpu->lock);
+	gus_cpu_put(this_cpu_ptr(c->cpu));
 	s = gus_depot_grow(c, numa_mem_id(), gfp);
 	if (!s)
 		return -ENOMEM;
-	if (WARN_ON_ONCE(!gus_cpu_trylock(&c->cpu->lock))) {
+	if (WARN_ON_ONCE(!gus_cpu_get(c))) {
 		gus_depot_add(c, s, NULL, 0);
 		return -EBUSY;
 	}
@@ -429,23 +429,24 @@ static void *gus_alloc_slow(struct gus_cache *c, gfp_t gfp)
 	m = this_cpu_ptr(c->cpu)->alloc;
 	obj = m->objs[--m->count];
 	gus_cache_count(c, GUS_ALLOC_SLOW);
-	gus_cpu_unlock(&c->cpu->lock);
+	gus_cpu_put(this_cpu_ptr(c->cpu));
 	return obj;
 }
 
 /* Pop an object from this CPU's alloc magazine, refilling it if need be. */
 static __always_inline void *gus_alloc_one(struct gus_cache *c, gfp_t gfp)
 {
+	struct gus_cpu *pc = gus_cpu_get(c);
 	struct gus_mag *m;
 	void *obj;
 
-	if (unlikely(!gus_cpu_trylock(&c->cpu->lock)))
+	if (unlikely(!pc))
 		return gus_alloc_busy(c, gfp);
-	m = this_cpu_ptr(c->cpu)->alloc;
+	m = pc->alloc;
 	if (likely(m->count)) {
 		obj = m->objs[--m->count];
 		gus_cache_count(c, GUS_ALLOC_FAST);
-		gus_cpu_unlock(&c->cpu->lock);
+		gus_cpu_put(pc);
 	} else {
 		obj = gus_alloc_slow(c, gfp);
 	}
@@ -691,15 +692,15 @@ static __always_inline void gus_free_obj(struct gus_cache *c, void *obj,
 		gus_free_to_slab(c, obj, GUS_FREE_REMOTE);
 		return;
 	}
-	if (unlikely(!gus_cpu_trylock(&c->cpu->lock))) {
+	pc = gus_cpu_get(c);
+	if (unlikely(!pc)) {
 		gus_free_to_slab(c, obj, GUS_CPU_BUSY);
 		return;
 	}
-	pc = this_cpu_ptr(c->cpu);
 	m = pc->free;
 	/* The same object twice in a row: caught here, for one compare. */
 	if (unlikely(m->count && m->objs[m->count - 1] == obj)) {
-		gus_cpu_unlock(&c->cpu->lock);
+		gus_cpu_put(pc);
 		gus_cache_report(c, obj, "double free");
 		return;
 	}
@@ -709,11 +710,11 @@ static __always_inline void gus_free_obj(struct gus_cache *c, void *obj,
 	} else if (gus_free_slow(c, pc, obj)) {
 		m = pc->free;
 	} else {
-		gus_cpu_unlock(&c->cpu->lock);
+		gus_cpu_put(pc);
 		return;
 	}
 	m->objs[m->count++] = obj;
-	gus_cpu_unlock(&c->cpu->lock);
+	gus_cpu_put(pc);
 }
 
 /**
@@ -837,7 +838,7 @@ int gus_cache_alloc_bulk(struct gus_cache *c, gfp_t gfp, size_t n, void **p)
 	if (gus_cache_debug(c)) {	/* each object checked on its own */
 		return gus_alloc_bulk_checked(c, gfp, n, p, _RET_IP_) ? n : 0;
 	}
-	if (unlikely(!gus_cpu_trylock(&c->cpu->lock)))
+	if (unlikely(!gus_cpu_get(c)))
 		goto busy;
 	for (;;) {
 		pc = this_cpu_ptr(c->cpu);
@@ -858,7 +859,7 @@ int gus_cache_alloc_bulk(struct gus_cache *c, gfp_t gfp, size_t n, void **p)
 		}
 		gus_cache_count(c, GUS_ALLOC_SLOW);
 	}
-	gus_cpu_unlock(&c->cpu->lock);
+	gus_cpu_put(this_cpu_ptr(c->cpu));
 	goto done;
 busy:				/* the rest from the slabs, past the magazines */
 	for (; i < n; i++) {
@@ -893,7 +894,7 @@ void gus_cache_free_bulk(struct gus_cache *c, size_t n, void **p)
 	size_t i = 0;
 
 	/* Debug caches check each object on their own; a busy CPU too. */
-	if (gus_cache_debug(c) || unlikely(!gus_cpu_trylock(&c->cpu->lock)))
+	if (gus_cache_debug(c) || unlikely(!gus_cpu_get(c)))
 		goto one_by_one;
 	m = this_cpu_ptr(c->cpu)->free;
 	for (; i < n && m->count < m->size; i++) {
@@ -916,7 +917,7 @@ void gus_cache_free_bulk(struct gus_cache *c, size_t n, void **p)
 		m->objs[m->count++] = p[i];
 		gus_cache_count(c, GUS_FREE_FAST);
 	}
-	gus_cpu_unlock(&c->cpu->lock);
+	gus_cpu_put(this_cpu_ptr(c->cpu));
 one_by_one:
 	for (; i < n; i++)
 		gus_free_obj(c, p[i], _RET_IP_);
@@ -956,10 +957,10 @@ static long gus_flush_local(void *arg)
 	struct gus_cache *c = arg;
 
 	/* A task: no context it interrupted can hold the lock. */
-	if (WARN_ON_ONCE(!gus_cpu_trylock(&c->cpu->lock)))
+	if (WARN_ON_ONCE(!gus_cpu_get(c)))
 		return -EBUSY;
 	gus_flush_mags(c, this_cpu_ptr(c->cpu), numa_mem_id(), GFP_ATOMIC | __GFP_NOWARN);
-	gus_cpu_unlock(&c->cpu->lock);
+	gus_cpu_put(this_cpu_ptr(c->cpu));
 	return 0;
 }
 

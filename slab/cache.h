@@ -152,6 +152,28 @@ struct gus_cache {
 	char name[32];
 };
 
+/*
+ * This CPU's magazines, taken: preemption off and the CPU lock held; or
+ * NULL, preemption as it was, if a context we interrupted holds them.
+ */
+static __always_inline struct gus_cpu *gus_cpu_get(struct gus_cache *c)
+{
+	struct gus_cpu *pc;
+
+	preempt_disable();
+	pc = this_cpu_ptr(c->cpu);
+	if (likely(gus_cpu_trylock(&pc->lock)))
+		return pc;
+	preempt_enable();
+	return NULL;
+}
+
+static __always_inline void gus_cpu_put(struct gus_cpu *pc)
+{
+	gus_cpu_unlock(&pc->lock);
+	preempt_enable();
+}
+
 static inline bool gus_cache_is_smr(const struct gus_cache *c)
 {
 	return c->flags & GUS_CACHE_SMR;

@@ -268,13 +268,13 @@ static long gus_cpu_snapshot(void *arg)
 	struct gus_cpu *pc;
 
 	/* A task: no context it interrupted can hold the lock. */
-	if (WARN_ON_ONCE(!gus_cpu_trylock(&c->cpu->lock)))
+	if (WARN_ON_ONCE(!gus_cpu_get(c)))
 		return -EBUSY;
 	pc = this_cpu_ptr(c->cpu);
 	snap->alloc = pc->alloc->count;
 	snap->free = pc->free->count;
 	snap->size = pc->alloc->size;
-	gus_cpu_unlock(&c->cpu->lock);
+	gus_cpu_put(this_cpu_ptr(c->cpu));
 	return 0;
 }
 
