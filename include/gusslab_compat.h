@@ -201,4 +201,80 @@ static inline void gus_kasan_unpoison(const void *p, size_t n) { }
 #define GUS_KFREE_RCU_CACHE_DESTROY	0
 #endif
 
+/*
+ * A per-CPU lock that an interrupt can find taken, as local_trylock_t
+ * (6.16; SLUB's sheaves take it) is: an owner flag, with preemption off
+ * around it, no interrupt toggling.  Ours takes the CPU's structure,
+ * already found, so that a fast path computes this CPU's address once;
+ * the caller disables preemption first (slab/cache.h: gus_cpu_get()).
+ * The flag is read only by contexts that interrupt its holder on the
+ * same CPU, so a compiler barrier orders it against the data it guards:
+ * the barrier after the flag is set pairs with the interrupted holder's
+ * barrier before it is cleared, so an interrupt that sees it clear sees
+ * no access of the holder's section half done.  Under lockdep it is a
+ * per-CPU lock class (LD_LOCK_PERCPU), as local_lock_t's.
+ */
+#include <linux/debug_locks.h>
+#include <linux/lockdep.h>
+
+struct gus_cpu_lock {
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	struct lockdep_map dep_map;
+	struct task_struct *owner;
+#endif
+	u8 acquired;
+};
+
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+static inline void gus_cpu_lock_init(struct gus_cpu_lock *l)
+{
+	static struct lock_class_key key;	/* one class: the magazines' lock */
+
+	lockdep_init_map_type(&l->dep_map, "gus_cpu.lock", &key, 0,
+			      LD_WAIT_CONFIG, LD_WAIT_INV, LD_LOCK_PERCPU);
+	l->owner = NULL;
+	l->acquired = 0;
+}
+
+static inline void gus_cpu_lock_acquire(struct gus_cpu_lock *l)
+{
+	lock_map_acquire_try(&l->dep_map);
+	DEBUG_LOCKS_WARN_ON(l->owner);
+	l->owner = current;
+}
+
+static inline void gus_cpu_lock_release(struct gus_cpu_lock *l)
+{
+	DEBUG_LOCKS_WARN_ON(l->owner != current);
+	l->owner = NULL;
+	lock_map_release(&l->dep_map);
+}
+#else
+static inline void gus_cpu_lock_init(struct gus_cpu_lock *l)
+{
+	l->acquired = 0;
+}
+
+static inline void gus_cpu_lock_acquire(struct gus_cpu_lock *l) { }
+static inline void gus_cpu_lock_release(struct gus_cpu_lock *l) { }
+#endif
+
+/* Take @l, this CPU's, preemption off.  Return: false if it is held. */
+static __always_inline bool gus_cpu_trylock(struct gus_cpu_lock *l)
+{
+	if (READ_ONCE(l->acquired))
+		return false;
+	WRITE_ONCE(l->acquired, 1);
+	gus_cpu_lock_acquire(l);
+	barrier();	/* pairs with gus_cpu_unlock()'s in a holder we interrupt */
+	return true;
+}
+
+static __always_inline void gus_cpu_unlock(struct gus_cpu_lock *l)
+{
+	barrier();	/* pairs with gus_cpu_trylock()'s in an interrupt */
+	gus_cpu_lock_release(l);
+	WRITE_ONCE(l->acquired, 0);
+}
+
 #endif /* _GUSSLAB_COMPAT_H */

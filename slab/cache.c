@@ -7,7 +7,7 @@
  *
  *   per-CPU magazines   alloc (objects ready to hand out) and free (objects
  *                       freed here); the fast paths push or pop one of
- *                       them under the CPU's local lock, nothing shared
+ *                       them under the CPU's trylock, nothing shared
  *   transfer ring       full magazines between the CPUs of a node,
  *                       lock-free FIFO, one per node so that a refill
  *                       gets objects freed on its own node
@@ -35,7 +35,7 @@
  * reader that could see them has left its section.  Shrinking returns
  * only magazines whose stamps are reached; destroy waits for all of them.
  *
- * A refill runs with interrupts off, so it scans the readers at most once:
+ * A refill runs with preemption off, so it scans the readers at most once:
  * after one gus_poll() the other stamps it looks at are checked against
  * the domain's cached read sequence only (gus_stamp_reached()).
  *
@@ -60,11 +60,13 @@
  *
  * Lock order, outermost first:
  *   1. gus_caches_lock (mutex): the cache list, create, destroy, shrinker
- *   2. gus_cpu.lock (local_lock, interrupts off): a CPU's magazines
+ *   2. gus_cpu.lock (a trylock: preemption off, interrupts on): a CPU's
+ *      magazines; a context that interrupts its holder finds it taken
+ *      and goes past the magazines to the slabs
  *   3. gus_node.overflow_lock
  *   4. gus_node.lock (slab/slab.c)
  * The rings are lock-free and are used under any of these.  Page
- * allocation happens with none held: the slow path drops the local lock,
+ * allocation happens with none held: the slow path drops the CPU lock,
  * grows the depot and starts over.
  */
 #include <linux/cpu.h>
@@ -154,7 +156,7 @@ void gus_objs_reached(struct gus_cache *c, void **objs, unsigned int n)
 /* ---- SMR queue: ring first, overflow list behind it ------------------- */
 
 /*
- * How stamps are checked.  With interrupts off (a refill) the readers are
+ * How stamps are checked.  With preemption off (a refill) the readers are
  * scanned at most once; later checks use the cached read sequence.
  */
 struct gus_stamp_check {
@@ -298,7 +300,7 @@ static void gus_trim_queue(struct gus_cache *c, struct gus_node *gn,
  * Give this CPU's alloc magazine objects, without allocating pages: swap
  * with the free magazine (ordinary caches), take a full magazine from the
  * queue, or fill it from the local node's slabs (and, while the local node
- * is full, from other nodes' free objects).  Context: local lock held.
+ * is full, from other nodes' free objects).  Context: CPU lock held.
  * Return: true if the alloc magazine has objects.
  */
 static bool gus_refill(struct gus_cache *c, struct gus_cpu *pc)
@@ -335,68 +337,118 @@ static bool gus_refill(struct gus_cache *c, struct gus_cpu *pc)
 }
 
 /*
- * Nothing to refill from: grow the depot by one slab, with the local lock
+ * Nothing to refill from: grow the depot by one slab, with the CPU lock
  * dropped, and let that slab fill the alloc magazine of whatever CPU we
- * are on then (unless an interrupt has filled it meanwhile).  Called and
- * returns with the local lock held.
- * Return: true if this CPU's alloc magazine has objects.
+ * are on then (unless an interrupt has filled it meanwhile).  Called with
+ * the CPU lock held.
+ * Return: 0, with the lock held and objects in this CPU's alloc magazine;
+ * -ENOMEM, no slab, with the lock released; -EBUSY, with the lock
+ * released and the slab in the depot, if the lock could not be taken
+ * again (it cannot be: only a context that this one interrupted could
+ * hold it, and then this one could not have taken it first).
  */
-static bool gus_grow_refill(struct gus_cache *c, gfp_t gfp, unsigned long *flags)
+static int gus_grow_refill(struct gus_cache *c, gfp_t gfp)
 {
 	struct gus_slab *s;
 	struct gus_mag *m;
 
-	local_unlock_irqrestore(&c->cpu->lock, *flags);
+	gus_cpu_put(this_cpu_ptr(c->cpu));
 	s = gus_depot_grow(c, numa_mem_id(), gfp);
-	local_lock_irqsave(&c->cpu->lock, *flags);
 	if (!s)
-		return false;
+		return -ENOMEM;
+	if (WARN_ON_ONCE(!gus_cpu_get(c))) {
+		gus_depot_add(c, s, NULL, 0);
+		return -EBUSY;
+	}
 	m = this_cpu_ptr(c->cpu)->alloc;
 	if (m->count) {		/* an interrupt refilled it meanwhile */
 		gus_depot_add(c, s, NULL, 0);
-		return true;
+		return 0;
 	}
 	m->count = gus_depot_add(c, s, m->objs, m->size);
 	gus_cache_count(c, GUS_DEPOT_REFILL);
-	return true;
+	return 0;
+}
+
+/* One object from @node's slabs, growing them by a slab if they have none. */
+static void *gus_alloc_from_node(struct gus_cache *c, gfp_t gfp, int node)
+{
+	struct gus_slab *s;
+	void *obj;
+
+	if (gus_cache_is_smr(c))
+		gus_depot_collect(c, node, true);
+	if (gus_depot_get(c, node, &obj, 1))
+		return obj;
+	s = gus_depot_grow(c, node, gfp);
+	if (!s)
+		return NULL;
+	return gus_depot_add(c, s, &obj, 1) ? obj : NULL;
+}
+
+/* Test hook: run in the alloc slow path, with this CPU's magazines held. */
+void (*gus_cpu_held_hook)(struct gus_cache *c);
+GUS_EXPORT_INTERNAL(gus_cpu_held_hook);
+
+/*
+ * This CPU's magazines are taken by the context we interrupted: serve the
+ * allocation from the local node's slabs, without touching them.
+ */
+static noinline void *gus_alloc_busy(struct gus_cache *c, gfp_t gfp)
+{
+	void *obj;
+
+	gus_cache_count(c, GUS_CPU_BUSY);
+	obj = gus_alloc_from_node(c, gfp, numa_mem_id());
+	if (!obj)
+		gus_cache_count(c, GUS_ALLOC_FAILED);
+	return obj;
 }
 
 /*
- * The alloc magazine is empty: refill it and pop.  Called with the local
+ * The alloc magazine is empty: refill it and pop.  Called with the CPU
  * lock held; returns with it released.  At most one slab is grown.
  */
-static void *gus_alloc_slow(struct gus_cache *c, gfp_t gfp, unsigned long flags)
+static void *gus_alloc_slow(struct gus_cache *c, gfp_t gfp)
 {
+	void (*hook)(struct gus_cache *c) = READ_ONCE(gus_cpu_held_hook);
 	struct gus_mag *m;
 	void *obj;
+	int err = 0;
 
-	if (!gus_refill(c, this_cpu_ptr(c->cpu)) && !gus_grow_refill(c, gfp, &flags)) {
-		local_unlock_irqrestore(&c->cpu->lock, flags);
+	if (unlikely(hook))
+		hook(c);
+	if (!gus_refill(c, this_cpu_ptr(c->cpu)))
+		err = gus_grow_refill(c, gfp);
+	if (err == -EBUSY)
+		return gus_alloc_busy(c, gfp);
+	if (err) {
 		gus_cache_count(c, GUS_ALLOC_FAILED);
 		return NULL;
 	}
 	m = this_cpu_ptr(c->cpu)->alloc;
 	obj = m->objs[--m->count];
 	gus_cache_count(c, GUS_ALLOC_SLOW);
-	local_unlock_irqrestore(&c->cpu->lock, flags);
+	gus_cpu_put(this_cpu_ptr(c->cpu));
 	return obj;
 }
 
 /* Pop an object from this CPU's alloc magazine, refilling it if need be. */
 static __always_inline void *gus_alloc_one(struct gus_cache *c, gfp_t gfp)
 {
-	unsigned long flags;
+	struct gus_cpu *pc = gus_cpu_get(c);
 	struct gus_mag *m;
 	void *obj;
 
-	local_lock_irqsave(&c->cpu->lock, flags);
-	m = this_cpu_ptr(c->cpu)->alloc;
+	if (unlikely(!pc))
+		return gus_alloc_busy(c, gfp);
+	m = pc->alloc;
 	if (likely(m->count)) {
 		obj = m->objs[--m->count];
 		gus_cache_count(c, GUS_ALLOC_FAST);
-		local_unlock_irqrestore(&c->cpu->lock, flags);
+		gus_cpu_put(pc);
 	} else {
-		obj = gus_alloc_slow(c, gfp, flags);
+		obj = gus_alloc_slow(c, gfp);
 	}
 	return obj;
 }
@@ -486,22 +538,6 @@ void *gus_cache_alloc(struct gus_cache *c, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(gus_cache_alloc);
 
-/* One object from @node's slabs, growing them by a slab if they have none. */
-static void *gus_alloc_from_node(struct gus_cache *c, gfp_t gfp, int node)
-{
-	struct gus_slab *s;
-	void *obj;
-
-	if (gus_cache_is_smr(c))
-		gus_depot_collect(c, node, true);
-	if (gus_depot_get(c, node, &obj, 1))
-		return obj;
-	s = gus_depot_grow(c, node, gfp);
-	if (!s)
-		return NULL;
-	return gus_depot_add(c, s, &obj, 1) ? obj : NULL;
-}
-
 /* Whether @node may be asked for: a node number that exists and is online. */
 static bool gus_node_ok(struct gus_cache *c, int node)
 {
@@ -557,7 +593,7 @@ EXPORT_SYMBOL_GPL(gus_cache_alloc_node);
 /* ---- free ----------------------------------------------------------- */
 
 /*
- * The free magazine is full: make room for @obj.  Context: local lock held.
+ * The free magazine is full: make room for @obj.  Context: CPU lock held.
  * Return: true if the free magazine has room now; false if @obj went
  * elsewhere (SMR, no magazine to be had: it waits in its slab).
  */
@@ -612,11 +648,14 @@ static __always_inline bool gus_obj_remote(const void *obj)
 }
 
 /*
- * Free another node's object to its own slab, past this CPU's magazines,
- * so that its node reuses it: at once for an ordinary cache, once its
- * goal is reached for an SMR cache (gus_depot_defer()).
+ * Free @obj to its own slab, past this CPU's magazines: another node's
+ * object (@why GUS_FREE_REMOTE), so that its node reuses it, or any
+ * object freed while the context we interrupted holds the magazines
+ * (GUS_CPU_BUSY).  At once for an ordinary cache; for an SMR cache once
+ * its goal is reached (gus_depot_defer()).  Never waits.
  */
-static noinline void gus_free_remote(struct gus_cache *c, void *obj)
+static noinline void gus_free_to_slab(struct gus_cache *c, void *obj,
+				      enum gus_cache_event why)
 {
 	struct gus_slab *s = gus_obj_to_slab(c, obj);
 
@@ -625,7 +664,7 @@ static noinline void gus_free_remote(struct gus_cache *c, void *obj)
 		return;
 	}
 	gus_free_hooks(c, obj);
-	gus_cache_count(c, GUS_FREE_REMOTE);
+	gus_cache_count(c, why);
 	if (gus_cache_is_smr(c))
 		gus_depot_defer(c, obj);
 	else
@@ -637,7 +676,6 @@ static __always_inline void gus_free_obj(struct gus_cache *c, void *obj,
 					 unsigned long caller)
 {
 	struct gus_cpu *pc;
-	unsigned long flags;
 	struct gus_mag *m;
 
 	if (unlikely(!obj))
@@ -651,15 +689,18 @@ static __always_inline void gus_free_obj(struct gus_cache *c, void *obj,
 		return;
 	}
 	if (gus_obj_remote(obj)) {
-		gus_free_remote(c, obj);
+		gus_free_to_slab(c, obj, GUS_FREE_REMOTE);
 		return;
 	}
-	local_lock_irqsave(&c->cpu->lock, flags);
-	pc = this_cpu_ptr(c->cpu);
+	pc = gus_cpu_get(c);
+	if (unlikely(!pc)) {
+		gus_free_to_slab(c, obj, GUS_CPU_BUSY);
+		return;
+	}
 	m = pc->free;
 	/* The same object twice in a row: caught here, for one compare. */
 	if (unlikely(m->count && m->objs[m->count - 1] == obj)) {
-		local_unlock_irqrestore(&c->cpu->lock, flags);
+		gus_cpu_put(pc);
 		gus_cache_report(c, obj, "double free");
 		return;
 	}
@@ -669,11 +710,11 @@ static __always_inline void gus_free_obj(struct gus_cache *c, void *obj,
 	} else if (gus_free_slow(c, pc, obj)) {
 		m = pc->free;
 	} else {
-		local_unlock_irqrestore(&c->cpu->lock, flags);
+		gus_cpu_put(pc);
 		return;
 	}
 	m->objs[m->count++] = obj;
-	local_unlock_irqrestore(&c->cpu->lock, flags);
+	gus_cpu_put(pc);
 }
 
 /**
@@ -787,17 +828,18 @@ static noinline bool gus_alloc_bulk_checked(struct gus_cache *c, gfp_t gfp,
  */
 int gus_cache_alloc_bulk(struct gus_cache *c, gfp_t gfp, size_t n, void **p)
 {
-	unsigned long flags;
 	struct gus_cpu *pc;
 	struct gus_mag *m;
 	size_t i = 0, j;
+	int err;
 
 	might_alloc(gfp);
 	gfp = gus_gfp_check(c, gfp);
 	if (gus_cache_debug(c)) {	/* each object checked on its own */
 		return gus_alloc_bulk_checked(c, gfp, n, p, _RET_IP_) ? n : 0;
 	}
-	local_lock_irqsave(&c->cpu->lock, flags);
+	if (unlikely(!gus_cpu_get(c)))
+		goto busy;
 	for (;;) {
 		pc = this_cpu_ptr(c->cpu);
 		m = pc->alloc;
@@ -808,21 +850,33 @@ int gus_cache_alloc_bulk(struct gus_cache *c, gfp_t gfp, size_t n, void **p)
 		}
 		if (i == n)
 			break;
-		if (gus_refill(c, pc) || gus_grow_refill(c, gfp, &flags)) {
-			gus_cache_count(c, GUS_ALLOC_SLOW);
-			continue;
+		err = gus_refill(c, pc) ? 0 : gus_grow_refill(c, gfp);
+		if (err == -EBUSY)
+			goto busy;
+		if (err) {
+			gus_cache_count(c, GUS_ALLOC_FAILED);
+			goto failed;
 		}
-		local_unlock_irqrestore(&c->cpu->lock, flags);
-		gus_cache_count(c, GUS_ALLOC_FAILED);
-		for (j = 0; j < i; j++)		/* handed out, as far as frees go */
-			gus_alloc_hooks(c, p[j], gfp);
-		gus_cache_free_bulk(c, i, p);
-		return 0;
+		gus_cache_count(c, GUS_ALLOC_SLOW);
 	}
-	local_unlock_irqrestore(&c->cpu->lock, flags);
+	gus_cpu_put(this_cpu_ptr(c->cpu));
+	goto done;
+busy:				/* the rest from the slabs, past the magazines */
+	for (; i < n; i++) {
+		p[i] = gus_alloc_busy(c, gfp);
+		if (!p[i])
+			goto failed;
+		trace_gus_alloc(c->name, p[i]);
+	}
+done:
 	for (j = 0; j < n; j++)
 		gus_alloc_hooks(c, p[j], gfp);
 	return n;
+failed:
+	for (j = 0; j < i; j++)		/* handed out, as far as frees go */
+		gus_alloc_hooks(c, p[j], gfp);
+	gus_cache_free_bulk(c, i, p);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(gus_cache_alloc_bulk);
 
@@ -836,13 +890,12 @@ EXPORT_SYMBOL_GPL(gus_cache_alloc_bulk);
  */
 void gus_cache_free_bulk(struct gus_cache *c, size_t n, void **p)
 {
-	unsigned long flags;
 	struct gus_mag *m;
 	size_t i = 0;
 
-	if (gus_cache_debug(c))		/* each object checked on its own */
+	/* Debug caches check each object on their own; a busy CPU too. */
+	if (gus_cache_debug(c) || unlikely(!gus_cpu_get(c)))
 		goto one_by_one;
-	local_lock_irqsave(&c->cpu->lock, flags);
 	m = this_cpu_ptr(c->cpu)->free;
 	for (; i < n && m->count < m->size; i++) {
 		if (!p[i])
@@ -853,7 +906,7 @@ void gus_cache_free_bulk(struct gus_cache *c, size_t n, void **p)
 			continue;
 		}
 		if (gus_obj_remote(p[i])) {
-			gus_free_remote(c, p[i]);
+			gus_free_to_slab(c, p[i], GUS_FREE_REMOTE);
 			continue;
 		}
 		if (unlikely(m->count && m->objs[m->count - 1] == p[i])) {
@@ -864,7 +917,7 @@ void gus_cache_free_bulk(struct gus_cache *c, size_t n, void **p)
 		m->objs[m->count++] = p[i];
 		gus_cache_count(c, GUS_FREE_FAST);
 	}
-	local_unlock_irqrestore(&c->cpu->lock, flags);
+	gus_cpu_put(this_cpu_ptr(c->cpu));
 one_by_one:
 	for (; i < n; i++)
 		gus_free_obj(c, p[i], _RET_IP_);
@@ -875,7 +928,7 @@ EXPORT_SYMBOL_GPL(gus_cache_free_bulk);
 
 /*
  * Empty a CPU's magazines into the queue of its @node and the depot.  The
- * caller keeps everyone else off them: the local lock for this CPU, or
+ * caller keeps everyone else off them: the CPU lock for this CPU, or
  * the CPU is dead, or the cache is being destroyed.
  */
 static void gus_flush_mags(struct gus_cache *c, struct gus_cpu *pc, int node, gfp_t gfp)
@@ -902,11 +955,12 @@ static void gus_flush_mags(struct gus_cache *c, struct gus_cpu *pc, int node, gf
 static long gus_flush_local(void *arg)
 {
 	struct gus_cache *c = arg;
-	unsigned long flags;
 
-	local_lock_irqsave(&c->cpu->lock, flags);
+	/* A task: no context it interrupted can hold the lock. */
+	if (WARN_ON_ONCE(!gus_cpu_get(c)))
+		return -EBUSY;
 	gus_flush_mags(c, this_cpu_ptr(c->cpu), numa_mem_id(), GFP_ATOMIC | __GFP_NOWARN);
-	local_unlock_irqrestore(&c->cpu->lock, flags);
+	gus_cpu_put(this_cpu_ptr(c->cpu));
 	return 0;
 }
 
@@ -1178,7 +1232,7 @@ static int gus_cache_init_parts(struct gus_cache *c)
 		return -ENOMEM;
 	for_each_possible_cpu(cpu) {
 		pc = per_cpu_ptr(c->cpu, cpu);
-		local_lock_init(&pc->lock);
+		gus_cpu_lock_init(&pc->lock);
 		pc->alloc = gus_mag_alloc(c, GFP_KERNEL);
 		pc->free = gus_mag_alloc(c, GFP_KERNEL);
 		if (!pc->alloc || !pc->free)

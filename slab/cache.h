@@ -14,6 +14,7 @@
 #include <linux/shrinker.h>
 #include <linux/spinlock.h>
 #include <gusslab.h>
+#include <gusslab_compat.h>
 
 #include "../gus/gus_internal.h"
 #include "ring.h"
@@ -99,11 +100,12 @@ enum gus_cache_event {
 	GUS_FREE_REMOTE,	/* frees of another node's objects, sent home */
 	GUS_ORDER_FALLBACK,	/* slabs grown at min_order: c->order failed */
 	GUS_ALLOC_NODE,		/* gus_cache_alloc_node() for another node */
+	GUS_CPU_BUSY,		/* calls that interrupted the magazines' holder */
 	GUS_NR_CACHE_EVENTS
 };
 
 struct gus_cpu {
-	local_lock_t lock;		/* protects this CPU's magazines */
+	struct gus_cpu_lock lock;	/* protects this CPU's magazines */
 	struct gus_mag *alloc;		/* objects ready to hand out */
 	struct gus_mag *free;		/* objects freed on this CPU */
 	/*
@@ -149,6 +151,28 @@ struct gus_cache {
 	struct dentry *dir;
 	char name[32];
 };
+
+/*
+ * This CPU's magazines, taken: preemption off and the CPU lock held; or
+ * NULL, preemption as it was, if a context we interrupted holds them.
+ */
+static __always_inline struct gus_cpu *gus_cpu_get(struct gus_cache *c)
+{
+	struct gus_cpu *pc;
+
+	preempt_disable();
+	pc = this_cpu_ptr(c->cpu);
+	if (likely(gus_cpu_trylock(&pc->lock)))
+		return pc;
+	preempt_enable();
+	return NULL;
+}
+
+static __always_inline void gus_cpu_put(struct gus_cpu *pc)
+{
+	gus_cpu_unlock(&pc->lock);
+	preempt_enable();
+}
 
 static inline bool gus_cache_is_smr(const struct gus_cache *c)
 {
@@ -250,6 +274,7 @@ void gus_mag_drain(struct gus_cache *c, struct gus_mag *m);
 
 /* slab/cache.c */
 extern atomic_long_t gus_foreign_reports;
+extern void (*gus_cpu_held_hook)(struct gus_cache *c);
 void gus_objs_reached(struct gus_cache *c, void **objs, unsigned int n);
 void gus_cache_report(struct gus_cache *c, const void *obj, const char *what);
 extern struct mutex gus_caches_lock;

@@ -50,12 +50,13 @@ static const char *const gus_cache_event_names[GUS_NR_CACHE_EVENTS] = {
 	[GUS_FREE_REMOTE] = "free_remote",
 	[GUS_ORDER_FALLBACK] = "order_fallback",
 	[GUS_ALLOC_NODE] = "alloc_node",
+	[GUS_CPU_BUSY] = "cpu_busy",
 };
 
 /* Objects in another CPU's magazine; the caller holds rcu_read_lock(). */
 static unsigned int gus_peek_count(struct gus_mag **slot)
 {
-	/* The owner swaps and fills it under its local lock: a racy look. */
+	/* The owner swaps and fills it under its CPU lock: a racy look. */
 	return data_race(READ_ONCE(*slot)->count);
 }
 
@@ -265,14 +266,15 @@ static long gus_cpu_snapshot(void *arg)
 	struct gus_cache *c = ((void **)arg)[0];
 	struct gus_cpu_snap *snap = ((void **)arg)[1];
 	struct gus_cpu *pc;
-	unsigned long flags;
 
-	local_lock_irqsave(&c->cpu->lock, flags);
+	/* A task: no context it interrupted can hold the lock. */
+	if (WARN_ON_ONCE(!gus_cpu_get(c)))
+		return -EBUSY;
 	pc = this_cpu_ptr(c->cpu);
 	snap->alloc = pc->alloc->count;
 	snap->free = pc->free->count;
 	snap->size = pc->alloc->size;
-	local_unlock_irqrestore(&c->cpu->lock, flags);
+	gus_cpu_put(this_cpu_ptr(c->cpu));
 	return 0;
 }
 

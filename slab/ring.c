@@ -35,8 +35,9 @@
  *
  * A stalled thread
  * ----------------
- * A producer that stalls between its claim and its publication (an NMI, a
- * preempted vCPU: callers run with interrupts off) leaves its cell at
+ * A producer that stalls between its claim and its publication (an
+ * interrupt or NMI, a preempted vCPU: callers run with preemption off)
+ * leaves its cell at
  * seq == p.  Consumers reaching that cell report "empty" even if later
  * cells are full, and producers that lap around to it report "full".
  * Nobody spins on it: the callers' answer to "empty" and "full" is the
