@@ -16,7 +16,8 @@
 #                                  vCPUs in which every magazine allocation
 #                                  fails (the stress module only), then the
 #                                  clients; distro check; the lockdep runs
-#                                  below
+#                                  below; the HTML documentation (make
+#                                  docs, tools/testing/docs.sh)
 #   tools/testing/check.sh lockdep lint + three boots of 6.1 debug, one per
 #                                  gusslab_lockdep.ko case: recursive and
 #                                  abba must give exactly their lockdep
@@ -75,6 +76,15 @@ start=$(date +%s)
 "$here/lint.sh" >"$log/lint" 2>&1
 cat "$log/lint"
 account lint "$log/lint" $(($(date +%s) - start))
+
+# check-all: the documentation as the kernel builds it (Sphinx with the
+# kernel-doc extension), its API page checked in headless Chromium.
+if [ "$what" = all ]; then
+	start=$(date +%s)
+	{ "$here/deps.sh" docs && "$here/docs.sh"; } >"$log/docs" 2>&1
+	cat "$log/docs"
+	account docs "$log/docs" $(($(date +%s) - start))
+fi
 
 for r in "${runs[@]}"; do
 	read -r kernel flavour mode opts <<<"$r"
