@@ -157,7 +157,7 @@ if [ $kmemleak = 1 ]; then
 fi
 
 # --- the kernel and the tree to build against --------------------------
-if [ "$mode" = distro ]; then
+if [ "$mode" = distro ] || [ "$kernel" = distro ]; then
 	hdr=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
 		sed -n 's/.*\(linux-headers-[^ ,]*-amd64\).*/\1/p')
 	[ -n "$hdr" ] || fail "linux-headers-amd64 is not installed"
@@ -176,6 +176,8 @@ fi
 if [ "$mode" = lockdep ] && ! grep -q '^CONFIG_PROVE_LOCKING=y' "$kdir/.config"; then
 	fail "--mode lockdep needs a kernel with CONFIG_PROVE_LOCKING (debug or kcsan flavour)"
 fi
+# --kernel distro (with --mode bench): Debian's own kernel, as the distro
+# mode boots it (tools/testing/census.sh --kernel distro).
 # GUSSLAB_WORK: another scratch directory, for a second run alongside.
 # GUSSLAB_QEMU_ARGS: more QEMU arguments, split on spaces (e.g. a TCG
 # plugin: "-plugin FILE,arg=... -d plugin -D LOG").
@@ -352,7 +354,8 @@ distro)
 	EOF
 	;;
 bench)
-	[ "$flavour" = perf ] || fail "benchmarks run on the perf flavour only"
+	[ "$flavour" = perf ] || [ "$kernel" = distro ] ||
+		fail "benchmarks run on the perf flavour (or Debian's kernel) only"
 	append="slab_nomerge $append"	# our SLUB caches stay our own
 	# "clients" in a cases= list is ours, not gusslab_bench's: the clients
 	# run after it (with no cases= list too); a list of only "clients"
