@@ -123,7 +123,7 @@ MODULE_PARM_DESC(threads, "worker kthreads, at most 255 (default 0: one per onli
 
 static char *sizes = "16,64,192,512,1024,4096,16384";
 module_param(sizes, charp, 0444);
-MODULE_PARM_DESC(sizes, "object sizes, one ordinary cache each (16 to PAGE_SIZE, at most 8)");
+MODULE_PARM_DESC(sizes, "object sizes, one ordinary cache each (16 to 32 KiB, at most 8)");
 
 static unsigned int readers = 2;
 module_param(readers, uint, 0444);
