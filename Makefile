@@ -25,7 +25,17 @@
 # CLIENTS="rht smrhash" (bench, stress): the clients to run, "" for none;
 # CLIENT_ARGS="broken=1": their parameters.
 #
-# Variables: KDIR (kernel build tree), W=1, C=1 as for any kernel module.
+# make install         gusslab.ko into /lib/modules/KERNELRELEASE/updates
+#                      (depmod: modprobe gusslab), and for client modules
+#                      its headers, gusslab.mk and this kernel's
+#                      Module.symvers into /usr/src/gusslab-VERSION
+# make uninstall       removes what make install put there
+# make dkms            the source into /usr/src/gusslab-VERSION, then dkms
+#                      add and install (rebuilt on every kernel update)
+# make deb             gusslab-dkms_VERSION_all.deb (tools/install/mkdeb.sh)
+#
+# Variables: KDIR (kernel build tree), W=1, C=1 as for any kernel module;
+# DESTDIR (install, uninstall, dkms-source) a root to install under.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNEL ?= 6.1
@@ -38,6 +48,20 @@ CASE ?= recursive
 BENCH_ARGS ?=
 CLIENTS ?= rht smrhash
 CLIENT_ARGS ?=
+
+# The version is written once, in dkms.conf.
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
+# The release the kernel reports (uname -r; Debian's headers override
+# include/config/kernel.release with it).
+KVER = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h)
+# Unsigned, unless KDIR holds the key that signed its kernel (Debian's
+# headers do not; then modules_install would only print sign-file errors).
+SIGN = $(if $(wildcard $(KDIR)/certs/signing_key.pem),,CONFIG_MODULE_SIG_ALL=)
+SRCDIR = $(DESTDIR)/usr/src/gusslab-$(VERSION)
+# What DKMS builds from (and make deb packs): the tree without its
+# build products.
+SOURCES := Kbuild Makefile dkms.conf gusslab.mk README.md include gus slab kunit tools
 
 all: modules gusstat
 
@@ -90,6 +114,42 @@ lockdep:
 		--lockdep-case $(CASE)
 
 .PHONY: all modules gusstat clean check check-all demo run bench stress torture lockdep
+
+install:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) GUSSLAB_CORE=1 modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) GUSSLAB_CORE=1 INSTALL_MOD_DIR=updates $(SIGN) \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
+	install -d $(SRCDIR)/include $(SRCDIR)/symvers/$(KVER)
+	install -m 644 include/gusslab.h include/gusslab_compat.h $(SRCDIR)/include/
+	install -m 644 gusslab.mk $(SRCDIR)/
+	install -m 644 Module.symvers $(SRCDIR)/symvers/$(KVER)/
+
+uninstall:
+	@if [ -f $(SRCDIR)/dkms.conf ]; then \
+		echo "$(SRCDIR) is a DKMS tree: dkms remove gusslab/$(VERSION) --all"; exit 1; fi
+	rm -f $(DESTDIR)/lib/modules/$(KVER)/updates/gusslab.ko \
+	      $(DESTDIR)/lib/modules/$(KVER)/updates/gusslab_test.ko
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
+	rm -rf $(SRCDIR)/symvers/$(KVER)
+	@if [ -z "$$(ls -A $(SRCDIR)/symvers 2>/dev/null)" ]; then \
+		rm -rf $(SRCDIR); fi
+
+dkms-source:
+	rm -rf $(SRCDIR)
+	mkdir -p $(SRCDIR)
+	rsync -rlp --exclude /tools/gusstat/gusstat --exclude '*.o' --exclude '*.ko' \
+		--exclude '*.mod' --exclude '*.mod.c' --exclude '.*' --exclude modules.order \
+		--exclude Module.symvers $(SOURCES) $(SRCDIR)/
+
+dkms: dkms-source
+	dkms add gusslab/$(VERSION)
+	dkms install gusslab/$(VERSION) -k $(KVER)
+
+deb:
+	tools/install/mkdeb.sh
+
+.PHONY: install uninstall dkms-source dkms deb
 
 # make docs            Documentation/ as HTML in Documentation/output/html,
 #                      the API reference generated from the kernel-doc

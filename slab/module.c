@@ -36,7 +36,7 @@ static int __init gusslab_init(void)
 	ret = gus_kmalloc_init();
 	if (ret)
 		goto out_shrinker;
-	pr_info("gusslab: loaded\n");
+	pr_info("gusslab: version %s loaded\n", GUSSLAB_VERSION);
 	return 0;
 
 out_shrinker:
@@ -63,3 +63,4 @@ module_init(gusslab_init);
 module_exit(gusslab_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("gusslab: slab caches with GUS safe memory reclamation");
+MODULE_VERSION(GUSSLAB_VERSION);	/* from dkms.conf, by Kbuild */

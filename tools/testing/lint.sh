@@ -66,7 +66,7 @@ work=${GUSSLAB_WORK:-$cache/work}/sparse
 mkdir -p "$work"
 # By content, not by time stamp: see run.sh.
 rsync -rlpc --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
-	Kbuild Makefile include gus slab kunit tools "$work/"
+	Kbuild Makefile dkms.conf gusslab.mk include gus slab kunit tools "$work/"
 if make -C "$kdir" M="$work" C=2 CHECK=sparse modules >"$work.log" 2>&1 &&
    ! grep -E 'warning:|error:' "$work.log"; then
 	passed=$((passed + 1))

@@ -23,7 +23,11 @@
 #         domain's debugfs file and its counters.
 # distro  build against Debian's linux-headers-amd64 with W=1 (no warning
 #         allowed), boot Debian's own linux-image-amd64, load, check
-#         /sys/kernel/debug/gusslab, unload.
+#         /sys/kernel/debug/gusslab, unload; then gusslab as installed by
+#         DKMS (tools/testing/install.sh, which also checks make install
+#         and uninstall): modprobe gusslab, then the example client built
+#         against the installed copy, gusstat on it, and modprobe -r,
+#         which must unload both.
 # bench   load gusslab.ko and gusslab_bench.ko (perf flavour only), with
 #         --bench-args as its parameters (e.g. "cases=call"); then, unless
 #         a cases= list leaves "clients" out, the clients: gusslab_rht.ko
@@ -190,7 +194,8 @@ mkdir -p "$work/src"
 # mtime, so make rebuilds it even when another checkout built here last.
 rsync -rlpc --delete --exclude /tools/gusstat/gusstat \
 	--exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
-	"$repo/Kbuild" "$repo/Makefile" "$repo/include" "$repo/gus" "$repo/slab" \
+	"$repo/Kbuild" "$repo/Makefile" "$repo/dkms.conf" "$repo/gusslab.mk" \
+	"$repo/include" "$repo/gus" "$repo/slab" \
 	"$repo/kunit" "$repo/tools" "$work/src/"
 if ! make -C "$kdir" M="$work/src" W=1 modules >"$work/build.log" 2>&1; then
 	cat "$work/build.log"
@@ -341,7 +346,13 @@ demo)
 	fi
 	;;
 distro)
-	cat >"$root/mode.sh" <<-'EOF'
+	# gusslab installed as a user would, DKMS and make install, and the
+	# example client built against the installed copy (install.sh): its
+	# module tree is the guest's /lib/modules.
+	"$here/install.sh" "$work/install" "$kdir" || fail "the install check failed"
+	cp -r "$work/install/root/lib/modules" "$root/lib/"
+	version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$repo/dkms.conf")
+	cat >"$root/mode.sh" <<-EOF
 	must insmod gusslab.ko
 	if [ -d /sys/kernel/debug/gusslab ]; then
 		echo "gusslab debugfs: present"
@@ -350,6 +361,22 @@ distro)
 	fi
 	must rmmod gusslab
 	[ -d /sys/kernel/debug/gusslab ] && echo "GUSSLAB-FAIL: debugfs left behind"
+	# The DKMS-installed gusslab, by modprobe; the client pulls it in.
+	must modprobe gusslab
+	v=\$(cat /sys/module/gusslab/version 2>/dev/null)
+	echo "modprobe gusslab: version \$v"
+	[ "\$v" = "$version" ] || echo "GUSSLAB-FAIL: modprobe gusslab: version '\$v', not $version"
+	must modprobe -r gusslab
+	must modprobe gusslab_example
+	[ -d /sys/module/gusslab ] || echo "GUSSLAB-FAIL: modprobe gusslab_example did not load gusslab"
+	must sh -c "gusstat > /tmp/gusstat.out"
+	cat /tmp/gusstat.out
+	awk '\$1 == "example" && \$3 == 8 { ok = 1 } END { exit !ok }' /tmp/gusstat.out ||
+		echo "GUSSLAB-FAIL: gusstat: no example line with 8 in use"
+	must modprobe -r gusslab_example
+	[ -d /sys/module/gusslab_example ] && echo "GUSSLAB-FAIL: modprobe -r left gusslab_example"
+	[ -d /sys/module/gusslab ] && echo "GUSSLAB-FAIL: modprobe -r gusslab_example left gusslab"
+	echo "modprobe -r gusslab_example: both unloaded"
 	true
 	EOF
 	;;
