@@ -5,9 +5,10 @@
  * case skips.
  *
  *   - a CPU gets objects of its own node;
- *   - an object freed on another node goes back to its own node's slab;
- *     at once, past the freeing CPU's magazines, so that the freeing node
- *     never hands it out (SMR caches: once its goal is reached);
+ *   - an object freed on another node goes back to its own node, past
+ *     the freeing CPU's magazines: in a remote magazine queued on its
+ *     node's ring when full (the rest on a flush), so that the freeing
+ *     node never hands it out (SMR caches: once its goal is reached);
  *   - gus_cache_alloc_node() serves each node from that node's memory,
  *     and refuses a node that does not exist;
  *   - when the local node is full (the page allocator hands out another
@@ -184,9 +185,12 @@ static long numa_free_each_fn(void *arg)
 static void numa_remote_free_case(struct kunit *test, bool smr)
 {
 	struct numa_work *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
-	unsigned long free_before, deferred;
+	unsigned int home, on_the_way;
 	int a = first_online_node, b = a, node;
+	struct gus_cache_usage u;
+	unsigned long free_before;
 	struct gus_node *gn;
+	struct gus_cpu *pc;
 	long again;
 
 	numa_need_two_nodes(test);
@@ -203,16 +207,25 @@ static void numa_remote_free_case(struct kunit *test, bool smr)
 	gn = w->c->nodes[a];
 	free_before = READ_ONCE(gn->nr_free);
 	work_on_cpu(numa_cpu_of(b), numa_free_each_fn, w);
-	/* Home at once: free in node a's slabs, or pending there (SMR). */
-	deferred = READ_ONCE(gn->nr_deferred);
-	kunit_info(test, "node %d: free %lu -> %lu, pending %lu after %u frees on node %d\n",
-		   a, free_before, READ_ONCE(gn->nr_free), deferred, NUMA_OBJS, b);
+	/*
+	 * Full remote magazines on node a's ring (SMR: stamped), none on
+	 * node b's; the last, partial one still with node b's CPU.
+	 */
+	pc = per_cpu_ptr(w->c->cpu, numa_cpu_of(b));
+	on_the_way = NUMA_OBJS % w->c->mag_size;
+	home = NUMA_OBJS - on_the_way;
+	gus_cache_usage(w->c, &u);
+	kunit_info(test, "node %d: %u magazines on its ring, %lu objects queued, %u on their way, after %u frees on node %d\n",
+		   a, gus_ring_count(gn->ring), u.queued,
+		   pc->remote ? pc->remote->count : 0, NUMA_OBJS, b);
 	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(w->c, GUS_FREE_REMOTE),
 			(unsigned long)NUMA_OBJS);
-	if (smr)
-		KUNIT_EXPECT_EQ(test, deferred, (unsigned long)NUMA_OBJS);
-	else
-		KUNIT_EXPECT_EQ(test, READ_ONCE(gn->nr_free), free_before + NUMA_OBJS);
+	KUNIT_ASSERT_NOT_NULL(test, pc->remote);
+	KUNIT_EXPECT_EQ(test, pc->remote->count, on_the_way);
+	KUNIT_EXPECT_EQ(test, u.queued, (unsigned long)home);
+	KUNIT_EXPECT_EQ(test, gus_ring_count(gn->ring), home / w->c->mag_size);
+	KUNIT_EXPECT_EQ(test, gus_ring_count(w->c->nodes[b]->ring), 0U);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(gn->nr_free), free_before);
 	/* Node b's CPU never gets them; node a's does. */
 	again = work_on_cpu(numa_cpu_of(b), numa_alloc_count_fn, w);
 	KUNIT_EXPECT_EQ(test, again, 0L);
@@ -221,6 +234,14 @@ static void numa_remote_free_case(struct kunit *test, bool smr)
 	again = work_on_cpu(numa_cpu_of(a), numa_alloc_count_fn, w);
 	kunit_info(test, "node %d reused %ld of them\n", a, again);
 	KUNIT_EXPECT_GT(test, again, 0L);
+	/* A flush sends the partial batch home: nothing left outside. */
+	gus_cache_shrink(w->c);
+	if (smr) {
+		gus_synchronize(gus_cache_domain(w->c));
+		gus_cache_shrink(w->c);
+	}
+	KUNIT_EXPECT_NULL(test, READ_ONCE(pc->remote));
+	KUNIT_EXPECT_EQ(test, gus_depot_live(w->c), 0UL);
 	gus_cache_destroy(w->c);
 }
 

@@ -40,10 +40,14 @@
  * the domain's cached read sequence only (gus_stamp_reached()).
  *
  * NUMA.  Magazines hold objects of their CPU's node: where several nodes
- * are possible, a free of another node's object skips them and goes to
- * the object's slab (SMR: pending there until its goal), so the object's
- * own node reuses it (slab/slab.c).  gus_cache_alloc_node() for another
- * node takes from that node's slabs directly.
+ * are possible, a free of another node's object skips them.  It goes
+ * into the CPU's remote magazine, which holds one node's objects and is
+ * queued on that node's ring (SMR: stamped first) when it is full, when
+ * an object of a third node comes, or on a flush; so the object's own
+ * node reuses it.  With no magazine to be had, the object goes to its
+ * slab (SMR: pending there until its goal, slab/slab.c).
+ * gus_cache_alloc_node() for another node takes from that node's slabs
+ * directly.
  *
  * gus_free() and gus_ksize() find the cache from the object's slab, which
  * the head page of its pages names; they refuse any other pointer.
@@ -648,14 +652,22 @@ static __always_inline bool gus_obj_remote(const void *obj)
 }
 
 /*
- * Free @obj to its own slab, past this CPU's magazines: another node's
- * object (@why GUS_FREE_REMOTE), so that its node reuses it, or any
- * object freed while the context we interrupted holds the magazines
- * (GUS_CPU_BUSY).  At once for an ordinary cache; for an SMR cache once
- * its goal is reached (gus_depot_defer()).  Never waits.
+ * Give @n objects of @node back to their slabs: at once for an ordinary
+ * cache; for an SMR cache once their goal is reached.  Never waits.
  */
-static noinline void gus_free_to_slab(struct gus_cache *c, void *obj,
-				      enum gus_cache_event why)
+static void gus_free_home(struct gus_cache *c, int node, void **objs, unsigned int n)
+{
+	if (gus_cache_is_smr(c))
+		gus_depot_defer_bulk(c, node, objs, n);
+	else
+		gus_depot_put_node(c, node, objs, n);
+}
+
+/*
+ * Free @obj to its own slab, past this CPU's magazines: an object freed
+ * while the context we interrupted holds them (GUS_CPU_BUSY).
+ */
+static noinline void gus_free_to_slab(struct gus_cache *c, void *obj)
 {
 	struct gus_slab *s = gus_obj_to_slab(c, obj);
 
@@ -664,11 +676,58 @@ static noinline void gus_free_to_slab(struct gus_cache *c, void *obj,
 		return;
 	}
 	gus_free_hooks(c, obj);
-	gus_cache_count(c, why);
-	if (gus_cache_is_smr(c))
-		gus_depot_defer(c, obj);
+	gus_cache_count(c, GUS_CPU_BUSY);
+	gus_free_home(c, s->node, &obj, 1);
+}
+
+/*
+ * Queue this CPU's remote magazine on its objects' node's ring.  Context:
+ * CPU lock held, or the CPU is dead, or the cache is being destroyed.
+ */
+static void gus_remote_flush(struct gus_cache *c, struct gus_cpu *pc)
+{
+	struct gus_mag *m = pc->remote;
+
+	if (!m)
+		return;
+	WRITE_ONCE(pc->remote, NULL);	/* read by gus_cache_usage() */
+	if (m->count)
+		gus_queue_full(c, m, pc->remote_node);
 	else
-		gus_depot_put_one(c, s, obj);
+		gus_mag_put_empty(c, m);
+}
+
+/*
+ * Another node's @obj (GUS_FREE_REMOTE), freed under this CPU's lock: into
+ * the CPU's remote magazine for its node, never into the magazines this
+ * node allocates from, so that only its own node reuses it.
+ */
+static noinline void gus_free_remote(struct gus_cache *c, struct gus_cpu *pc, void *obj)
+{
+	struct gus_slab *s = gus_obj_to_slab(c, obj);
+	struct gus_mag *m;
+
+	if (!s) {
+		gus_cache_report(c, obj, "not an object of this cache");
+		return;
+	}
+	gus_free_hooks(c, obj);
+	gus_cache_count(c, GUS_FREE_REMOTE);
+	if (pc->remote && pc->remote_node != s->node)
+		gus_remote_flush(c, pc);
+	m = pc->remote;
+	if (!m) {
+		m = gus_mag_get_empty(c);
+		if (!m) {		/* no memory for one: to its slab */
+			gus_free_home(c, s->node, &obj, 1);
+			return;
+		}
+		pc->remote_node = s->node;
+		WRITE_ONCE(pc->remote, m);
+	}
+	m->objs[m->count++] = obj;
+	if (m->count == m->size)
+		gus_remote_flush(c, pc);
 }
 
 /* Push @obj on this CPU's free magazine; @caller for debug caches. */
@@ -688,13 +747,14 @@ static __always_inline void gus_free_obj(struct gus_cache *c, void *obj,
 		gus_cache_report(c, obj, "not an object of this cache");
 		return;
 	}
-	if (gus_obj_remote(obj)) {
-		gus_free_to_slab(c, obj, GUS_FREE_REMOTE);
-		return;
-	}
 	pc = gus_cpu_get(c);
 	if (unlikely(!pc)) {
-		gus_free_to_slab(c, obj, GUS_CPU_BUSY);
+		gus_free_to_slab(c, obj);
+		return;
+	}
+	if (gus_obj_remote(obj)) {
+		gus_free_remote(c, pc, obj);
+		gus_cpu_put(pc);
 		return;
 	}
 	m = pc->free;
@@ -890,13 +950,15 @@ EXPORT_SYMBOL_GPL(gus_cache_alloc_bulk);
  */
 void gus_cache_free_bulk(struct gus_cache *c, size_t n, void **p)
 {
+	struct gus_cpu *pc;
 	struct gus_mag *m;
 	size_t i = 0;
 
 	/* Debug caches check each object on their own; a busy CPU too. */
 	if (gus_cache_debug(c) || unlikely(!gus_cpu_get(c)))
 		goto one_by_one;
-	m = this_cpu_ptr(c->cpu)->free;
+	pc = this_cpu_ptr(c->cpu);
+	m = pc->free;
 	for (; i < n && m->count < m->size; i++) {
 		if (!p[i])
 			continue;
@@ -906,7 +968,7 @@ void gus_cache_free_bulk(struct gus_cache *c, size_t n, void **p)
 			continue;
 		}
 		if (gus_obj_remote(p[i])) {
-			gus_free_to_slab(c, p[i], GUS_FREE_REMOTE);
+			gus_free_remote(c, pc, p[i]);
 			continue;
 		}
 		if (unlikely(m->count && m->objs[m->count - 1] == p[i])) {
@@ -917,7 +979,7 @@ void gus_cache_free_bulk(struct gus_cache *c, size_t n, void **p)
 		m->objs[m->count++] = p[i];
 		gus_cache_count(c, GUS_FREE_FAST);
 	}
-	gus_cpu_put(this_cpu_ptr(c->cpu));
+	gus_cpu_put(pc);
 one_by_one:
 	for (; i < n; i++)
 		gus_free_obj(c, p[i], _RET_IP_);
@@ -927,14 +989,16 @@ EXPORT_SYMBOL_GPL(gus_cache_free_bulk);
 /* ---- shrinking, hotplug, teardown ----------------------------------- */
 
 /*
- * Empty a CPU's magazines into the queue of its @node and the depot.  The
- * caller keeps everyone else off them: the CPU lock for this CPU, or
- * the CPU is dead, or the cache is being destroyed.
+ * Empty a CPU's magazines into the queue of its @node and the depot, and
+ * send its batch of remote frees home.  The caller keeps everyone else
+ * off them: the CPU lock for this CPU, or the CPU is dead, or the cache
+ * is being destroyed.
  */
 static void gus_flush_mags(struct gus_cache *c, struct gus_cpu *pc, int node, gfp_t gfp)
 {
 	struct gus_mag *empty;
 
+	gus_remote_flush(c, pc);
 	gus_mag_drain(c, pc->alloc);
 	if (!pc->free->count)
 		return;
@@ -1195,6 +1259,7 @@ static void gus_cache_free_parts(struct gus_cache *c)
 			pc = per_cpu_ptr(c->cpu, cpu);
 			kfree(pc->alloc);
 			kfree(pc->free);
+			kfree(pc->remote);	/* NULL once flushed */
 		}
 	}
 	for_each_node(node) {

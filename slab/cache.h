@@ -115,6 +115,13 @@ struct gus_cpu {
 	 */
 	long queued;
 	unsigned long ev[GUS_NR_CACHE_EVENTS];
+	/*
+	 * Another node's objects freed on this CPU, all of remote_node's, on
+	 * their way home (NULL until the first): queued on that node's ring
+	 * when full, when an object of a third node comes, or on a flush.
+	 */
+	struct gus_mag *remote;
+	int remote_node;
 };
 
 struct gus_cache {
@@ -255,7 +262,8 @@ struct gus_slab *gus_depot_grow(struct gus_cache *c, int node, gfp_t gfp);
 unsigned int gus_depot_add(struct gus_cache *c, struct gus_slab *s, void **objs,
 			   unsigned int n);
 void gus_depot_put(struct gus_cache *c, void **objs, unsigned int n);
-void gus_depot_put_one(struct gus_cache *c, struct gus_slab *s, void *obj);
+void gus_depot_put_node(struct gus_cache *c, int node, void **objs, unsigned int n);
+void gus_depot_defer_bulk(struct gus_cache *c, int node, void **objs, unsigned int n);
 void gus_depot_defer(struct gus_cache *c, void *obj);
 void gus_depot_collect(struct gus_cache *c, int node, bool scan);
 unsigned long gus_depot_shrink(struct gus_cache *c, unsigned long max);
@@ -315,7 +323,7 @@ struct gus_cache_usage {
 	unsigned long active_slabs;	/* slabs with an object not free */
 	unsigned long objects;		/* objects in those slabs */
 	unsigned long in_slabs;		/* free in the slabs */
-	unsigned long in_cpus;		/* idle in per-CPU magazines */
+	unsigned long in_cpus;		/* idle in per-CPU magazines, batches */
 	unsigned long queued;		/* idle in the ring and overflow list */
 	unsigned long quarantined;	/* debug: found damaged, put aside */
 	unsigned long active;		/* the rest: held by users */

@@ -56,8 +56,10 @@ static const char *const gus_cache_event_names[GUS_NR_CACHE_EVENTS] = {
 /* Objects in another CPU's magazine; the caller holds rcu_read_lock(). */
 static unsigned int gus_peek_count(struct gus_mag **slot)
 {
+	struct gus_mag *m = READ_ONCE(*slot);	/* the remote one may be NULL */
+
 	/* The owner swaps and fills it under its CPU lock: a racy look. */
-	return data_race(READ_ONCE(*slot)->count);
+	return m ? data_race(READ_ONCE(m->count)) : 0;
 }
 
 /**
@@ -88,7 +90,8 @@ void gus_cache_usage(struct gus_cache *c, struct gus_cache_usage *u)
 	rcu_read_lock();	/* magazines are freed after a grace period */
 	for_each_possible_cpu(cpu) {
 		pc = per_cpu_ptr(c->cpu, cpu);
-		u->in_cpus += gus_peek_count(&pc->alloc) + gus_peek_count(&pc->free);
+		u->in_cpus += gus_peek_count(&pc->alloc) + gus_peek_count(&pc->free) +
+			      gus_peek_count(&pc->remote);
 		/* Updated without a lock by its CPU: a snapshot is enough. */
 		queued += data_race(READ_ONCE(pc->queued));
 	}
@@ -257,7 +260,7 @@ static const struct file_operations gus_cache_stats_fops = {
 };
 
 struct gus_cpu_snap {
-	unsigned int alloc, free, size;
+	unsigned int alloc, free, size, remote;
 };
 
 /* Runs on the CPU being read, in a bound kworker. */
@@ -274,6 +277,7 @@ static long gus_cpu_snapshot(void *arg)
 	snap->alloc = pc->alloc->count;
 	snap->free = pc->free->count;
 	snap->size = pc->alloc->size;
+	snap->remote = pc->remote ? pc->remote->count : 0;
 	gus_cpu_put(this_cpu_ptr(c->cpu));
 	return 0;
 }
@@ -285,11 +289,12 @@ static int gus_cache_cpu_show(struct seq_file *m, void *unused)
 	void *arg[2] = { c, &snap };
 	int cpu;
 
-	seq_puts(m, "# cpu alloc_objs free_objs magazine_size\n");
+	seq_puts(m, "# cpu alloc_objs free_objs magazine_size remote_objs\n");
 	cpus_read_lock();
 	for_each_online_cpu(cpu) {
 		work_on_cpu(cpu, gus_cpu_snapshot, arg);
-		seq_printf(m, "%d %u %u %u\n", cpu, snap.alloc, snap.free, snap.size);
+		seq_printf(m, "%d %u %u %u %u\n", cpu, snap.alloc, snap.free, snap.size,
+			   snap.remote);
 	}
 	cpus_read_unlock();
 	return 0;
