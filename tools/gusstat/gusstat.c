@@ -360,20 +360,34 @@ static int compare(const void *a, const void *b)
 	return reverse ? -r : r;
 }
 
+/* The Name column: 17 wide, or the longest name (gus-kmalloc-smr-128). */
+static int name_width(void)
+{
+	int i, w = 17;
+
+	for (i = 0; i < nr_caches; i++)
+		if ((int)strlen(caches[i].name) > w)
+			w = strlen(caches[i].name);
+	for (i = 0; i < nr_domains; i++)
+		if ((int)strlen(domains[i].name) > w)
+			w = strlen(domains[i].name);
+	return w;
+}
+
 static void print_table(void)
 {
-	int i;
+	int i, w = name_width();
 
 	qsort(caches, nr_caches, sizeof(caches[0]), compare);
-	printf("%-17s %7s %9s %9s %7s %9s %6s %8s %8s %s\n", "Name", "ObjSize",
+	printf("%-*s %7s %9s %9s %7s %9s %6s %8s %8s %s\n", w, "Name", "ObjSize",
 	       "Active", "Objects", "Slabs", "Memory", "Fast%", "CPUObjs",
 	       "Queued", "Domain");
 	for (i = 0; i < nr_caches; i++) {
 		const struct cache *c = &caches[i];
 
 		/* SMR caches: their domain; several may share one. */
-		printf("%-17s %7lu %9lu %9lu %7lu %8lluK %6.1f %8lu %8lu %s\n",
-		       c->name, c->objsize, c->active, c->objects, c->slabs,
+		printf("%-*s %7lu %9lu %9lu %7lu %8lluK %6.1f %8lu %8lu %s\n",
+		       w, c->name, c->objsize, c->active, c->objects, c->slabs,
 		       memory(c) / 1024, fast_pct(c), c->cpu_objs, c->queued,
 		       c->domain);
 	}
@@ -386,9 +400,9 @@ static void print_table(void)
  */
 static void print_domains(void)
 {
-	int i;
+	int i, w = name_width();
 
-	printf("%-17s %-8s %20s %9s %8s %8s %6s %7s %s\n", "Name", "Mode",
+	printf("%-*s %-8s %20s %9s %8s %8s %6s %7s %s\n", w, "Name", "Mode",
 	       "WrSeq", "Advanced", "RdBehind", "Sections", "Oldest", "Pending",
 	       "Caches");
 	for (i = 0; i < nr_domains; i++) {
@@ -403,7 +417,7 @@ static void print_domains(void)
 			if (d->nr_sect)
 				snprintf(old, sizeof(old), "%ld", oldest_section(d));
 		}
-		printf("%-17s %-8s %20lu %9s %8s %8s %6s %7lu %s\n", d->name,
+		printf("%-*s %-8s %20lu %9s %8s %8s %6s %7lu %s\n", w, d->name,
 		       d->mode, d->lazy ? d->rcu_cookie : d->wr_seq, adv, rd,
 		       sect, old, d->pending, d->caches[0] ? d->caches : "-");
 	}
@@ -626,7 +640,7 @@ static unsigned long long delta(const struct cache *c, const struct cache *p,
 static void watch(unsigned int secs, long count)
 {
 	static struct cache prev[MAX_CACHES];
-	int nr_prev, i, j;
+	int nr_prev, i, j, w;
 
 	read_caches();
 	for (; count != 0; count--) {
@@ -634,7 +648,8 @@ static void watch(unsigned int secs, long count)
 		nr_prev = nr_caches;
 		sleep(secs);
 		read_caches();
-		printf("%-17s %10s %10s %6s %8s %8s %9s\n", "Name", "Allocs/s",
+		w = name_width();
+		printf("%-*s %10s %10s %6s %8s %8s %9s\n", w, "Name", "Allocs/s",
 		       "Frees/s", "Fast%", "SlabsIn", "SlabsOut", "Active");
 		for (i = 0; i < nr_caches; i++) {
 			const struct cache *c = &caches[i], *p = NULL;
@@ -647,8 +662,8 @@ static void watch(unsigned int secs, long count)
 				continue;	/* new since the last round */
 			fast = delta(c, p, "alloc_fast");
 			slow = delta(c, p, "alloc_slow");
-			printf("%-17s %10llu %10llu %6.1f %8llu %8llu %9lu\n",
-			       c->name, (fast + slow) / secs,
+			printf("%-*s %10llu %10llu %6.1f %8llu %8llu %9lu\n",
+			       w, c->name, (fast + slow) / secs,
 			       (delta(c, p, "free_fast") + delta(c, p, "free_slow")) / secs,
 			       fast + slow ? 100.0 * fast / (fast + slow) : 0.0,
 			       delta(c, p, "slab_alloc"), delta(c, p, "slab_free"),

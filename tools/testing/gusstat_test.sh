@@ -40,14 +40,15 @@ gusstat=$repo/tools/gusstat/gusstat
 # The fixture.  Start: ULONG_MAX - 1024 * GUS_SEQ_INCR; 1030 advances
 # later wr_seq has wrapped to 11.
 r=$tmp/gusslab
-mkdir -p "$r/example" "$r/plain" "$r/lazyc" "$r/gus"
+mkdir -p "$r/example" "$r/plain" "$r/lazyc" "$r/gus-kmalloc-smr-128" "$r/gus"
 cat >"$r/caches" <<'X'
 # name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> <active_slabs> <num_slabs> <cpu_objs> <queued_objs> <ring_mags> <domain>
 example                       8        502        16          251              1              2           2        179           256           4 example
 plain                       100        126        64           63              1              2           2         20             0           0 -
 lazyc                         0         63        64           63              1              1           1          0             0           0 lazyd
+gus-kmalloc-smr-128           0          0       128           32              1              0           0          0             0           0 -
 X
-for c in example plain lazyc; do
+for c in example plain lazyc gus-kmalloc-smr-128; do
 	printf 'alloc_fast     1975 C0=478 C1=1497\nalloc_slow     25 C0=8 C1=17\nfree_fast      1970 C0=471 C1=1499\n' \
 		>"$r/$c/stats"
 done
@@ -65,6 +66,7 @@ wr_seq 11
 rd_seq 18446744073709551613
 X
 printf 'spare_magazines 0\nnode 0\nmagazines 0\ncapacity 16\nhead 0\ntail 0\n' >"$r/plain/ring"
+cp "$r/plain/ring" "$r/gus-kmalloc-smr-128/ring"
 printf 'spare_magazines 0\nnode 0\nmagazines 0\ncapacity 16\nhead 0\ntail 0\nhead_stamp -\nhead_reusable -\noverflow empty\nrcu_cookie 1234\n' \
 	>"$r/lazyc/ring"
 cat >"$r/gus/example" <<'X'
@@ -110,6 +112,15 @@ table() {
 }
 check "gusstat: no example line with 8 in use on its domain" table
 
+# Every line's ObjSize column ends where its header does, the longest
+# name (19 characters) included.
+aligned() {
+	gs | tee /dev/stderr | awk 'NR == 1 { end = index($0, "ObjSize") + 6; next }
+		{ match($0, /^[^ ]+ +[0-9]+/); if (RSTART + RLENGTH - 1 != end) bad = 1 }
+		END { exit bad }'
+}
+check "gusstat: a name longer than its column shifts the columns" aligned
+
 # Name Mode WrSeq Advanced RdBehind Sections Oldest Pending Caches
 domains() {
 	gs -D | tee /dev/stderr | awk '
@@ -139,7 +150,7 @@ import json, os, sys
 j = json.load(open(sys.argv[1]))
 c = {x['name']: x for x in j['caches']}
 d = {x['name']: x for x in j['domains']}
-assert sorted(c) == ['example', 'lazyc', 'plain'], c
+assert sorted(c) == ['example', 'gus-kmalloc-smr-128', 'lazyc', 'plain'], c
 e = c['example']
 assert (e['active'], e['objects'], e['objsize'], e['slabs'], e['cpu_objs'],
         e['queued'], e['ring_mags'], e['domain']) == (8, 502, 16, 2, 179, 256, 4, 'example'), e
