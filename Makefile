@@ -128,8 +128,8 @@ install:
 uninstall:
 	@if [ -f $(SRCDIR)/dkms.conf ]; then \
 		echo "$(SRCDIR) is a DKMS tree: dkms remove gusslab/$(VERSION) --all"; exit 1; fi
-	rm -f $(DESTDIR)/lib/modules/$(KVER)/updates/gusslab.ko \
-	      $(DESTDIR)/lib/modules/$(KVER)/updates/gusslab_test.ko
+	rm -f $(DESTDIR)/lib/modules/$(KVER)/updates/gusslab.ko* \
+	      $(DESTDIR)/lib/modules/$(KVER)/updates/gusslab_test.ko*
 	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
 	rm -rf $(SRCDIR)/symvers/$(KVER)
 	@if [ -z "$$(ls -A $(SRCDIR)/symvers 2>/dev/null)" ]; then \

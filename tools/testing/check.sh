@@ -15,7 +15,8 @@
 #                                  KUnit on 7.3 with a 60 s stress run on 8
 #                                  vCPUs in which every magazine allocation
 #                                  fails (the stress module only), then the
-#                                  clients; distro check; the lockdep runs
+#                                  clients; the distro check on Debian's
+#                                  6.1 and 6.12 kernels; the lockdep runs
 #                                  below; the HTML documentation (make
 #                                  docs, tools/testing/docs.sh)
 #   tools/testing/check.sh lockdep lint + three boots of 6.1 debug, one per
@@ -52,6 +53,7 @@ all) runs=("6.1 debug kunit stress=60 torture=60"
 	   "7.3 debug kunit stress=60 torture=60 append=init_on_alloc=1 append=init_on_free=1"
 	   "7.3 kcsan kunit stress=60 smp=8 stress_args=fail_mags=100"
 	   "6.1 debug distro"
+	   "6.12 debug distro"
 	   "${lockdep_runs[@]}") ;;
 lockdep) runs=("${lockdep_runs[@]}") ;;
 *) echo "usage: $0 quick|all|lockdep" >&2; exit 2 ;;

@@ -5,7 +5,10 @@
 # scratch root rather than the machine's own /lib/modules and /usr/src
 # (run.sh --mode distro boots that kernel with the root's module tree):
 #
-#   tools/testing/install.sh WORKDIR KDIR
+#   tools/testing/install.sh WORKDIR KDIR [MODULES]
+#
+# MODULES is the kernel's own module tree (default /lib/modules/RELEASE),
+# for its modules.order and modules.builtin.
 #
 #   1. DKMS: "make dkms-source" into WORKDIR/root/usr/src, then dkms add,
 #      build and install with --sourcetree, --dkmstree and --installtree
@@ -25,19 +28,20 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-work=$1 kdir=$2
+work=$1 kdir=$2 kmods=${3:-}
 
 die() { echo "install.sh: $*" >&2; exit 1; }
 
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$repo/dkms.conf")
 kver=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$kdir/include/generated/utsrelease.h")
 [ -n "$version" ] && [ -n "$kver" ] || die "no version in dkms.conf or no release in $kdir"
+kmods=${kmods:-/lib/modules/$kver}
 root=$work/root
 rm -rf "$work"
 mkdir -p "$work/dkms" "$root/lib/modules/$kver"
 # depmod reads these from the kernel's own module tree.
 for f in modules.order modules.builtin modules.builtin.modinfo; do
-	[ -f "/lib/modules/$kver/$f" ] && cp "/lib/modules/$kver/$f" "$root/lib/modules/$kver/"
+	[ -f "$kmods/$f" ] && cp "$kmods/$f" "$root/lib/modules/$kver/"
 done
 
 # 1. DKMS
@@ -50,8 +54,12 @@ dkms=(dkms --sourcetree "$root/usr/src" --dkmstree "$work/dkms"
 	{ cat "$work/dkms.log"; cat "$work"/dkms/gusslab/"$version"/build/make.log 2>/dev/null
 	  die "dkms failed"; }
 "${dkms[@]}" status -m gusslab | grep -q "$kver.*installed" || die "dkms status: not installed"
-ko=$root/lib/modules/$kver/updates/dkms/gusslab.ko
-[ -f "$ko" ] || die "dkms installed no $ko"
+# A kernel that compresses its modules gets gusslab.ko.xz (or .zst, .gz).
+installed() {	# DIR: the one gusslab.ko* in it
+	ls "$1"/gusslab.ko* 2>/dev/null | head -n 1
+}
+ko=$(installed "$root/lib/modules/$kver/updates/dkms")
+[ -n "$ko" ] || die "dkms installed no gusslab.ko in /lib/modules/$kver/updates/dkms"
 [ "$(modinfo -F version "$ko")" = "$version" ] ||
 	die "gusslab.ko says version '$(modinfo -F version "$ko")', dkms.conf $version"
 [ -f "$root/usr/src/gusslab-$version/symvers/$kver/Module.symvers" ] ||
@@ -64,12 +72,14 @@ cp -r "$root/usr/src/gusslab-$version" "$work/src"
 dest=$work/destdir
 make -s -C "$work/src" install KDIR="$kdir" DESTDIR="$dest" >"$work/install.log" 2>&1 ||
 	{ cat "$work/install.log"; die "make install failed"; }
-for f in lib/modules/$kver/updates/gusslab.ko lib/modules/$kver/modules.dep \
+[ -n "$(installed "$dest/lib/modules/$kver/updates")" ] ||
+	die "make install did not install /lib/modules/$kver/updates/gusslab.ko"
+for f in lib/modules/$kver/modules.dep \
 	 usr/src/gusslab-$version/include/gusslab.h usr/src/gusslab-$version/gusslab.mk \
 	 usr/src/gusslab-$version/symvers/$kver/Module.symvers; do
 	[ -f "$dest/$f" ] || die "make install did not install /$f"
 done
-grep -q '^updates/gusslab.ko:' "$dest/lib/modules/$kver/modules.dep" ||
+grep -Eq '^updates/gusslab\.ko(\.[a-z]+)?:' "$dest/lib/modules/$kver/modules.dep" ||
 	die "make install: gusslab.ko is not in modules.dep"
 echo "install: make install DESTDIR=: $(cd "$dest" && find . -type f ! -name 'modules.*' | sort | tr '\n' ' ')"
 
@@ -97,14 +107,15 @@ client dkms "$root/usr/src/gusslab-$version"
 mkdir -p "$root/lib/modules/$kver/extra"
 cp "$work/client-dkms/gusslab_example.ko" "$root/lib/modules/$kver/extra/"
 depmod -b "$root" "$kver" 2>/dev/null
-grep -q '^extra/gusslab_example.ko: updates/dkms/gusslab.ko$' "$root/lib/modules/$kver/modules.dep" ||
+grep -Eq '^extra/gusslab_example\.ko: updates/dkms/gusslab\.ko(\.[a-z]+)?$' \
+	"$root/lib/modules/$kver/modules.dep" ||
 	die "modules.dep does not have the client depend on gusslab"
 
 # dkms remove: the module and the symvers go, the source stays.
 cp -r "$root/lib/modules/$kver" "$work/modules-installed"
 "${dkms[@]}" remove -m gusslab -v "$version" --all --no-depmod >>"$work/dkms.log" 2>&1 ||
 	{ cat "$work/dkms.log"; die "dkms remove failed"; }
-[ ! -e "$ko" ] || die "dkms remove left $ko"
+[ -z "$(installed "$root/lib/modules/$kver/updates/dkms")" ] || die "dkms remove left $ko"
 [ ! -e "$root/usr/src/gusslab-$version/symvers" ] || die "dkms remove left the symvers"
 rm -rf "$root/lib/modules/$kver"
 mv "$work/modules-installed" "$root/lib/modules/$kver"

@@ -6,6 +6,10 @@
 #   tools/testing/kernel.sh build VERSION FLAVOUR   build if needed, print dir
 #   tools/testing/kernel.sh path  VERSION FLAVOUR   print dir, fail if not built
 #   tools/testing/kernel.sh src   VERSION           print the source tree
+#   tools/testing/kernel.sh distro VERSION          Debian's own kernel of
+#                                                   VERSION: print "KDIR
+#                                                   BZIMAGE MODULES" (see
+#                                                   distro() below)
 #
 # VERSION is 6.1, 6.12 or 7.3 (Debian's linux-source-VERSION); FLAVOUR is
 # debug, kcsan or perf (tools/testing/configs/FLAVOUR.config on top of
@@ -176,6 +180,60 @@ build() {
 	echo "$out"
 }
 
+# Debian's own kernel of VERSION, for the distro check: 6.1 is the
+# machine's (deps.sh installs linux-image-amd64 and linux-headers-amd64);
+# 6.12 and 7.3 are the backports suites' linux-image-amd64 and
+# linux-headers-amd64, fetched with the private apt configuration and
+# unpacked under $cache/distro, never installed.  The headers' Makefile
+# names its -common tree by absolute path: pointed into the unpacked root.
+# Prints the headers tree, the kernel image and the kernel's module tree.
+distro() {
+	local ver=$1 suite debver rel root pkgs p deb
+	suite=$(suite_of "$ver")
+	if [ -z "$suite" ]; then
+		rel=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
+			sed -n 's/.*linux-headers-\([^ ,]*-amd64\).*/\1/p')
+		[ -n "$rel" ] || die "linux-headers-amd64 is not installed"
+		echo "/usr/src/linux-headers-$rel /boot/vmlinuz-$rel /lib/modules/$rel"
+		return
+	fi
+	private_apt
+	debver=$(apt-cache "${APTOPT[@]}" show "linux-headers-amd64" 2>/dev/null |
+		awk -v s="$suite" '/^Version:/ { v = $2 } /^Depends:/ && v ~ (s == "bookworm-backports" ? "bpo12" : "bpo13") { print v; exit }')
+	[ -n "$debver" ] || die "no linux-headers-amd64 in $suite"
+	rel=$(apt-cache "${APTOPT[@]}" show "linux-headers-amd64=$debver" 2>/dev/null |
+		sed -n 's/^Depends:.*linux-headers-\([^ ,]*-amd64\) .*/\1/p' | head -n 1)
+	root=$cache/distro/$rel
+	if [ ! -f "$root/.done" ]; then
+		local krel=${rel%-amd64}
+		# The image: a package of its own, or (7.x) in linux-binary-*.
+		pkgs="linux-headers-$rel linux-headers-$krel-common linux-kbuild-$krel"
+		if apt-cache "${APTOPT[@]}" show "linux-binary-$rel" >/dev/null 2>&1; then
+			pkgs+=" linux-binary-$rel linux-modules-$rel"
+		else
+			pkgs+=" linux-image-$rel"
+		fi
+		log "fetching Debian's $rel: $pkgs"
+		mkdir -p "$cache/debs/distro-$rel"
+		(cd "$cache/debs/distro-$rel" && apt-get "${APTOPT[@]}" -q download $pkgs >&2)
+		rm -rf "$root"
+		mkdir -p "$root"
+		for p in $pkgs; do
+			deb=$(ls "$cache/debs/distro-$rel/${p}"_*.deb | head -n 1)
+			dpkg-deb -x "$deb" "$root"
+		done
+		sed -i "s|/usr/src/|$root/usr/src/|g" \
+			"$root/usr/src/linux-headers-$rel/Makefile"
+		touch "$root/.done"
+	fi
+	# /boot and /lib/modules, or (7.x, merged /usr) /usr/lib/modules.
+	local img mods=$root/lib/modules/$rel
+	[ -d "$mods" ] || mods=$root/usr/lib/modules/$rel
+	img=$(ls "$root/boot/vmlinuz-$rel" "$mods/vmlinuz" 2>/dev/null | head -n 1 || true)
+	[ -n "$img" ] || die "no vmlinuz of $rel in $root"
+	echo "$root/usr/src/linux-headers-$rel $img $mods"
+}
+
 cmd=${1:-}
 case $cmd in
 build) [ $# = 3 ] || die "usage: $0 build VERSION FLAVOUR"; build "$2" "$3" ;;
@@ -186,5 +244,6 @@ path)
 	echo "$out"
 	;;
 src) [ $# = 2 ] || die "usage: $0 src VERSION"; source_tree "$2" ;;
-*) die "usage: $0 build|path|src VERSION [FLAVOUR]" ;;
+distro) [ $# = 2 ] || die "usage: $0 distro VERSION"; distro "$2" ;;
+*) die "usage: $0 build|path|src|distro VERSION [FLAVOUR]" ;;
 esac

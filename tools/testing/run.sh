@@ -22,7 +22,9 @@
 #         gusslab_smrhash.ko for 3 s on every vCPU, and show gusstat, its
 #         domain's debugfs file and its counters.
 # distro  build against Debian's linux-headers-amd64 with W=1 (no warning
-#         allowed), boot Debian's own linux-image-amd64, load, check
+#         allowed), boot Debian's own linux-image-amd64 (of --kernel: 6.1
+#         the machine's, 6.12 and 7.3 the backports', kernel.sh distro),
+#         load, check
 #         /sys/kernel/debug/gusslab, unload; then gusslab as installed by
 #         DKMS (tools/testing/install.sh, which also checks make install
 #         and uninstall): modprobe gusslab, then the example client built
@@ -162,12 +164,11 @@ fi
 
 # --- the kernel and the tree to build against --------------------------
 if [ "$mode" = distro ] || [ "$kernel" = distro ]; then
-	hdr=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
-		sed -n 's/.*\(linux-headers-[^ ,]*-amd64\).*/\1/p')
-	[ -n "$hdr" ] || fail "linux-headers-amd64 is not installed"
-	kver=${hdr#linux-headers-}
-	kdir=/usr/src/$hdr
-	bzimage=/boot/vmlinuz-$kver
+	# Debian's own kernel: 6.1 the machine's, 6.12 and 7.3 from backports.
+	[ "$kernel" = distro ] && kernel=6.1
+	read -r kdir bzimage kmods < <("$here/kernel.sh" distro "$kernel") ||
+		fail "Debian's $kernel kernel could not be had"
+	kver=$(basename "$kmods")
 	[ -f "$bzimage" ] || fail "$bzimage missing (apt-get install linux-image-$kver)"
 	tag=distro-$kver
 	tree=""
@@ -349,7 +350,7 @@ distro)
 	# gusslab installed as a user would, DKMS and make install, and the
 	# example client built against the installed copy (install.sh): its
 	# module tree is the guest's /lib/modules.
-	"$here/install.sh" "$work/install" "$kdir" || fail "the install check failed"
+	"$here/install.sh" "$work/install" "$kdir" "$kmods" || fail "the install check failed"
 	cp -r "$work/install/root/lib/modules" "$root/lib/"
 	version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$repo/dkms.conf")
 	cat >"$root/mode.sh" <<-EOF
