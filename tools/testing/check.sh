@@ -16,7 +16,7 @@
 #                                  vCPUs in which every magazine allocation
 #                                  fails (the stress module only), then the
 #                                  clients; the distro check on Debian's
-#                                  6.1 and 6.12 kernels; the lockdep runs
+#                                  6.1, 6.12 and 7.3 kernels; the lockdep runs
 #                                  below; the HTML documentation (make
 #                                  docs, tools/testing/docs.sh)
 #   tools/testing/check.sh lockdep lint + three boots of 6.1 debug, one per
@@ -54,6 +54,7 @@ all) runs=("6.1 debug kunit stress=60 torture=60"
 	   "7.3 kcsan kunit stress=60 smp=8 stress_args=fail_mags=100"
 	   "6.1 debug distro"
 	   "6.12 debug distro"
+	   "7.3 debug distro"
 	   "${lockdep_runs[@]}") ;;
 lockdep) runs=("${lockdep_runs[@]}") ;;
 *) echo "usage: $0 quick|all|lockdep" >&2; exit 2 ;;

@@ -10,7 +10,7 @@
 set -euo pipefail
 
 pkgs=(make gcc libc6-dev bc bison flex libelf-dev libssl-dev dwarves cpio xz-utils
-      rsync kmod python3 perl busybox-static qemu-system-x86 sparse dkms
+      rsync kmod python3 perl busybox-static qemu-system-x86 sparse dkms debootstrap
       linux-source-6.1 linux-headers-amd64 linux-image-amd64
       debian-archive-keyring)
 # make docs: Sphinx renders Documentation/, headless Chromium checks it.

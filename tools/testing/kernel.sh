@@ -10,6 +10,11 @@
 #                                                   VERSION: print "KDIR
 #                                                   BZIMAGE MODULES" (see
 #                                                   distro() below)
+#   tools/testing/kernel.sh in VERSION DIR... -- CMD
+#                                   run CMD where modules for Debian's
+#                                   VERSION kernel build: here, or for 7.3
+#                                   in a Debian 13 chroot (see builder())
+#                                   with each DIR bound at its own path
 #
 # VERSION is 6.1, 6.12 or 7.3 (Debian's linux-source-VERSION); FLAVOUR is
 # debug, kcsan or perf (tools/testing/configs/FLAVOUR.config on top of
@@ -234,6 +239,59 @@ distro() {
 	echo "$root/usr/src/linux-headers-$rel $img $mods"
 }
 
+# Debian's 7.3 kernel was built with gcc-14, and its configuration asks
+# for options gcc-12 lacks (-fmin-function-alignment=16): its modules build
+# only with Debian 13's compiler.  Its host tools (fixdep, modpost, objtool)
+# run on Debian 12 as they are.  The chroot, made once with debootstrap
+# from the machine's own mirror, has gcc-14, make, dkms and kmod; the
+# headers tree, the repository and the work directory are bound into it at
+# their own paths, /proc too (objtool reads it).
+builder() {
+	local root=$cache/trixie-root
+	if [ ! -f "$root/.done" ]; then
+		command -v debootstrap >/dev/null || die "debootstrap is not installed"
+		log "making a Debian 13 chroot for Debian 7.3's modules in $root"
+		# Never through a bind mount left by a run that was killed.
+		! grep -q " $root/" /proc/mounts || die "$root has mounts: umount them first"
+		rm -rf "$root"
+		debootstrap --variant=minbase \
+			--include=gcc-14,make,libc6-dev,libelf1t64,dwarves,kmod,dkms,rsync \
+			trixie "$root" "$(debian_mirror)" >&2
+		touch "$root/.done"
+	fi
+	echo "$root"
+}
+
+run_in() {
+	local ver=$1 root d mounts=()
+	shift
+	local binds=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		binds+=("$(cd "$1" && pwd)")
+		shift
+	done
+	shift
+	if [ "$ver" != 7.3 ]; then
+		"$@"
+		return
+	fi
+	root=$(builder)
+	binds+=("$cache/distro")
+	for d in "${binds[@]}"; do
+		mkdir -p "$root$d"
+		mount --bind "$d" "$root$d"
+		mounts=("$root$d" "${mounts[@]}")
+	done
+	mount -t proc proc "$root/proc"
+	mounts=("$root/proc" "${mounts[@]}")
+	local rc=0
+	chroot "$root" env PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@" || rc=$?
+	for d in "${mounts[@]}"; do
+		umount -l "$d"	# lazily: a DKMS helper may linger a moment
+	done
+	return $rc
+}
+
 cmd=${1:-}
 case $cmd in
 build) [ $# = 3 ] || die "usage: $0 build VERSION FLAVOUR"; build "$2" "$3" ;;
@@ -245,5 +303,6 @@ path)
 	;;
 src) [ $# = 2 ] || die "usage: $0 src VERSION"; source_tree "$2" ;;
 distro) [ $# = 2 ] || die "usage: $0 distro VERSION"; distro "$2" ;;
+in) [ $# -ge 4 ] || die "usage: $0 in VERSION DIR... -- CMD"; shift; run_in "$@" ;;
 *) die "usage: $0 build|path|src|distro VERSION [FLAVOUR]" ;;
 esac

@@ -23,8 +23,9 @@
 #         domain's debugfs file and its counters.
 # distro  build against Debian's linux-headers-amd64 with W=1 (no warning
 #         allowed), boot Debian's own linux-image-amd64 (of --kernel: 6.1
-#         the machine's, 6.12 and 7.3 the backports', kernel.sh distro),
-#         load, check
+#         the machine's, 6.12 and 7.3 the backports', kernel.sh distro;
+#         7.3's modules build in a Debian 13 chroot, kernel.sh in), load,
+#         check
 #         /sys/kernel/debug/gusslab, unload; then gusslab as installed by
 #         DKMS (tools/testing/install.sh, which also checks make install
 #         and uninstall): modprobe gusslab, then the example client built
@@ -198,7 +199,11 @@ rsync -rlpc --delete --exclude /tools/gusstat/gusstat \
 	"$repo/Kbuild" "$repo/Makefile" "$repo/dkms.conf" "$repo/gusslab.mk" \
 	"$repo/include" "$repo/gus" "$repo/slab" \
 	"$repo/kunit" "$repo/tools" "$work/src/"
-if ! make -C "$kdir" M="$work/src" W=1 modules >"$work/build.log" 2>&1; then
+# Modules for Debian's 7.3 kernel build in a Debian 13 chroot (gcc-14);
+# every other kernel's here (kernel.sh in).
+builder=()
+[ "$mode" = distro ] && builder=("$here/kernel.sh" in "$kernel" "$repo" "$work" --)
+if ! "${builder[@]}" make -C "$kdir" M="$work/src" W=1 modules >"$work/build.log" 2>&1; then
 	cat "$work/build.log"
 	fail "module build failed against $kdir"
 fi
@@ -350,7 +355,8 @@ distro)
 	# gusslab installed as a user would, DKMS and make install, and the
 	# example client built against the installed copy (install.sh): its
 	# module tree is the guest's /lib/modules.
-	"$here/install.sh" "$work/install" "$kdir" "$kmods" || fail "the install check failed"
+	"${builder[@]}" "$here/install.sh" "$work/install" "$kdir" "$kmods" ||
+		fail "the install check failed"
 	cp -r "$work/install/root/lib/modules" "$root/lib/"
 	version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$repo/dkms.conf")
 	cat >"$root/mode.sh" <<-EOF
