@@ -224,6 +224,20 @@ static int nw_holder_fn(void *arg)
 	return gus_test_park();
 }
 
+/* On the freeing CPU: its node's objects (another node's would go home). */
+static long nw_alloc_fn(void *arg)
+{
+	struct nw_scan *s = arg;
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++) {
+		s->objs[i] = gus_cache_alloc(s->c, GFP_KERNEL);
+		if (!s->objs[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* On one CPU: queue more magazines than the ring holds, then refill once. */
 static long nw_scan_fn(void *arg)
 {
@@ -253,7 +267,6 @@ static void nowait_refill_scans_once(struct kunit *test)
 	int cpu = cpumask_first(cpu_online_mask);
 	int other = cpumask_next(cpu, cpu_online_mask);
 	struct gus_node *gn;
-	unsigned int i;
 
 	if (other >= nr_cpu_ids)
 		kunit_skip(test, "needs two CPUs");
@@ -266,10 +279,7 @@ static void nowait_refill_scans_once(struct kunit *test)
 	s->n = (gus_ring_capacity(gn->ring) + 2) * s->c->mag_size;
 	s->objs = kunit_kcalloc(test, s->n, sizeof(*s->objs), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, s->objs);
-	for (i = 0; i < s->n; i++) {
-		s->objs[i] = gus_cache_alloc(s->c, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, s->objs[i]);
-	}
+	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, nw_alloc_fn, s), 0L);
 	x->reader = kthread_run_on_cpu(nw_holder_fn, x, other, "gus-nw-holder/%u");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(x->reader));
 	nw_wait_in_section(x);
