@@ -169,14 +169,23 @@ static long numa_alloc_count_fn(void *arg)
 	return again;
 }
 
-/* Free w->objs one by one, then in bulk: both free paths. */
+/*
+ * Free w->objs one by one, then in bulk: both free paths.  The first one
+ * is freed twice in a row: the second must be refused as a double free.
+ */
 static long numa_free_each_fn(void *arg)
 {
 	struct numa_work *w = arg;
 	unsigned int i, half = w->got / 2;
 
-	for (i = 0; i < half; i++)
+	for (i = 0; i < half; i++) {
 		gus_cache_free(w->c, w->objs[i]);
+		if (i == 0) {
+			WRITE_ONCE(gus_quiet_misuse, true);
+			gus_cache_free(w->c, w->objs[0]);
+			WRITE_ONCE(gus_quiet_misuse, false);
+		}
+	}
 	gus_cache_free_bulk(w->c, w->got - half, w->objs + half);
 	return 0;
 }
@@ -220,6 +229,7 @@ static void numa_remote_free_case(struct kunit *test, bool smr)
 		   pc->remote ? pc->remote->count : 0, NUMA_OBJS, b);
 	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(w->c, GUS_FREE_REMOTE),
 			(unsigned long)NUMA_OBJS);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&w->c->reports), 1L);	/* the double free */
 	KUNIT_ASSERT_NOT_NULL(test, pc->remote);
 	KUNIT_EXPECT_EQ(test, pc->remote->count, on_the_way);
 	KUNIT_EXPECT_EQ(test, u.queued, (unsigned long)home);

@@ -711,9 +711,15 @@ static noinline void gus_free_remote(struct gus_cache *c, struct gus_cpu *pc, vo
 		gus_cache_report(c, obj, "not an object of this cache");
 		return;
 	}
+	m = pc->remote;
+	/* The same object twice in a row, as on the free magazine. */
+	if (unlikely(m && m->count && m->objs[m->count - 1] == obj)) {
+		gus_cache_report(c, obj, "double free");
+		return;
+	}
 	gus_free_hooks(c, obj);
 	gus_cache_count(c, GUS_FREE_REMOTE);
-	if (pc->remote && pc->remote_node != s->node)
+	if (m && pc->remote_node != s->node)
 		gus_remote_flush(c, pc);
 	m = pc->remote;
 	if (!m) {
