@@ -652,15 +652,15 @@ static __always_inline bool gus_obj_remote(const void *obj)
 }
 
 /*
- * Give @n objects of @node back to their slabs: at once for an ordinary
- * cache; for an SMR cache once their goal is reached.  Never waits.
+ * Give @obj back to its slab @s: at once for an ordinary cache; for an SMR
+ * cache once its goal is reached (gus_depot_defer()).  Never waits.
  */
-static void gus_free_home(struct gus_cache *c, int node, void **objs, unsigned int n)
+static void gus_free_home(struct gus_cache *c, struct gus_slab *s, void *obj)
 {
 	if (gus_cache_is_smr(c))
-		gus_depot_defer_bulk(c, node, objs, n);
+		gus_depot_defer(c, obj);
 	else
-		gus_depot_put_node(c, node, objs, n);
+		gus_depot_put_one(c, s, obj);
 }
 
 /*
@@ -677,7 +677,7 @@ static noinline void gus_free_to_slab(struct gus_cache *c, void *obj)
 	}
 	gus_free_hooks(c, obj);
 	gus_cache_count(c, GUS_CPU_BUSY);
-	gus_free_home(c, s->node, &obj, 1);
+	gus_free_home(c, s, obj);
 }
 
 /*
@@ -725,7 +725,7 @@ static noinline void gus_free_remote(struct gus_cache *c, struct gus_cpu *pc, vo
 	if (!m) {
 		m = gus_mag_get_empty(c);
 		if (!m) {		/* no memory for one: to its slab */
-			gus_free_home(c, s->node, &obj, 1);
+			gus_free_home(c, s, obj);
 			return;
 		}
 		pc->remote_node = s->node;
@@ -996,9 +996,9 @@ EXPORT_SYMBOL_GPL(gus_cache_free_bulk);
 
 /*
  * Empty a CPU's magazines into the queue of its @node and the depot, and
- * send its batch of remote frees home.  The caller keeps everyone else
- * off them: the CPU lock for this CPU, or the CPU is dead, or the cache
- * is being destroyed.
+ * queue its remote magazine on its objects' node.  The caller keeps
+ * everyone else off them: the CPU lock for this CPU, or the CPU is dead,
+ * or the cache is being destroyed.
  */
 static void gus_flush_mags(struct gus_cache *c, struct gus_cpu *pc, int node, gfp_t gfp)
 {

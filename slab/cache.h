@@ -262,8 +262,7 @@ struct gus_slab *gus_depot_grow(struct gus_cache *c, int node, gfp_t gfp);
 unsigned int gus_depot_add(struct gus_cache *c, struct gus_slab *s, void **objs,
 			   unsigned int n);
 void gus_depot_put(struct gus_cache *c, void **objs, unsigned int n);
-void gus_depot_put_node(struct gus_cache *c, int node, void **objs, unsigned int n);
-void gus_depot_defer_bulk(struct gus_cache *c, int node, void **objs, unsigned int n);
+void gus_depot_put_one(struct gus_cache *c, struct gus_slab *s, void *obj);
 void gus_depot_defer(struct gus_cache *c, void *obj);
 void gus_depot_collect(struct gus_cache *c, int node, bool scan);
 unsigned long gus_depot_shrink(struct gus_cache *c, unsigned long max);
@@ -323,7 +322,7 @@ struct gus_cache_usage {
 	unsigned long active_slabs;	/* slabs with an object not free */
 	unsigned long objects;		/* objects in those slabs */
 	unsigned long in_slabs;		/* free in the slabs */
-	unsigned long in_cpus;		/* idle in per-CPU magazines, batches */
+	unsigned long in_cpus;		/* idle in per-CPU magazines */
 	unsigned long queued;		/* idle in the ring and overflow list */
 	unsigned long quarantined;	/* debug: found damaged, put aside */
 	unsigned long active;		/* the rest: held by users */

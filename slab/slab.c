@@ -516,104 +516,71 @@ void gus_depot_put(struct gus_cache *c, void **objs, unsigned int n)
 }
 
 /**
- * gus_depot_put_node() - give another node's objects back to their slabs.
+ * gus_depot_put_one() - give one object back to its slab, at once.
  * @c: an ordinary cache.
- * @node: the node every object belongs to.
- * @objs: the objects (a CPU's batch of remote frees).
- * @n: how many.
+ * @s: the slab of @obj, from gus_obj_to_slab().
+ * @obj: the object.
  *
- * Only @node's lock is taken, once.  An object that is not one of @node's
- * slabs, or is already free, is reported and skipped.
+ * For frees of another node's object: only that node's lock is taken.
  *
  * Context: any context.
  */
-void gus_depot_put_node(struct gus_cache *c, int node, void **objs, unsigned int n)
+void gus_depot_put_one(struct gus_cache *c, struct gus_slab *s, void *obj)
 {
-	struct gus_node *gn = gus_node_of(c, node);
+	struct gus_node *gn = gus_node_of(c, s->node);
 	unsigned long flags;
-	struct gus_slab *s;
-	unsigned int i;
 
 	spin_lock_irqsave(&gn->lock, flags);
-	for (i = 0; i < n; i++) {
-		/* Under the lock: the shrinker may have freed the slab. */
-		s = gus_obj_to_slab(c, objs[i]);
-		if (s && s->node == node)
-			gus_slab_put(c, gn, s, objs[i]);
-		else
-			gus_cache_report(c, objs[i], "double free: slab given back");
-	}
+	/* Again under the lock: the shrinker may have freed the slab. */
+	if (gus_obj_to_slab(c, obj) == s)
+		gus_slab_put(c, gn, s, obj);
+	else
+		s = NULL;
 	spin_unlock_irqrestore(&gn->lock, flags);
+	if (!s)
+		gus_cache_report(c, obj, "double free: slab given back");
 }
 
 /**
- * gus_depot_defer_bulk() - SMR: give objects back once readers are gone.
+ * gus_depot_defer() - SMR: give an object back once readers are gone.
  * @c: an SMR cache.
- * @node: the node every object belongs to.
- * @objs: objects of @c, just freed, that no magazine takes (another
- *        node's, or freed while this CPU's magazines were busy).
- * @n: how many.
+ * @obj: an object of @c, just freed, for which no magazine could be had.
  *
- * Never waits: each object is marked pending in its slab, and the slab's
- * goal moved to one fresh gus_advance() for all of them;
- * gus_depot_collect() frees them once it is reached.  An object that is
- * not one of @node's slabs, or is already free or pending, is reported
- * and skipped.
- *
- * Context: any context.
- */
-void gus_depot_defer_bulk(struct gus_cache *c, int node, void **objs, unsigned int n)
-{
-	struct gus_node *gn = gus_node_of(c, node);
-	unsigned long flags, goal;
-	struct gus_slab *s;
-	unsigned int i, idx;
-
-	spin_lock_irqsave(&gn->lock, flags);
-	/*
-	 * Under the lock, so a slab's goal never moves backwards; to the
-	 * tail, so the list stays in goal order and gus_depot_collect() may
-	 * stop at the first slab not reached, even when remote frees keep
-	 * moving one slab's goal on.
-	 */
-	goal = gus_advance(c->domain);
-	for (i = 0; i < n; i++) {
-		s = gus_obj_to_slab(c, objs[i]);
-		if (!s || s->node != node) {
-			gus_cache_report(c, objs[i], "not an object of this node");
-			continue;
-		}
-		idx = gus_slab_idx(c, s, objs[i]);
-		if (test_bit(idx, s->free) ||
-		    __test_and_set_bit(idx, gus_slab_pending(c, s))) {
-			gus_cache_report(c, objs[i], "double free");
-			continue;
-		}
-		s->stamp = goal;
-		list_move_tail(&s->deferred, &gn->deferred);
-		gn->nr_deferred++;
-	}
-	spin_unlock_irqrestore(&gn->lock, flags);
-}
-
-/**
- * gus_depot_defer() - SMR: give one object back once readers are gone.
- * @c: an SMR cache.
- * @obj: an object of @c, just freed, that no magazine takes.
- *
- * gus_depot_defer_bulk() for one object of any node.
+ * Never waits: the object is marked pending in its slab, and the slab's
+ * goal moved to a fresh gus_advance(); gus_depot_collect() frees it once
+ * the goal is reached.
  *
  * Context: any context.
  */
 void gus_depot_defer(struct gus_cache *c, void *obj)
 {
 	struct gus_slab *s = gus_obj_to_slab(c, obj);
+	struct gus_node *gn;
+	unsigned long flags;
+	unsigned int idx;
 
 	if (!s) {
 		gus_cache_report(c, obj, "not an object of this cache");
 		return;
 	}
-	gus_depot_defer_bulk(c, s->node, &obj, 1);
+	gn = gus_node_of(c, s->node);
+	spin_lock_irqsave(&gn->lock, flags);
+	idx = gus_slab_idx(c, s, obj);
+	if (test_bit(idx, s->free) || __test_and_set_bit(idx, gus_slab_pending(c, s))) {
+		spin_unlock_irqrestore(&gn->lock, flags);
+		gus_cache_report(c, obj, "double free");
+		return;
+	}
+	/*
+	 * Under the lock, so the slab's goal never moves backwards; to the
+	 * tail, so the list stays in goal order and gus_depot_collect() may
+	 * stop at the first slab not reached, even when remote frees keep
+	 * moving one slab's goal on.
+	 */
+	s->stamp = gus_advance(c->domain);
+	list_move_tail(&s->deferred, &gn->deferred);
+	gn->nr_deferred++;
+	spin_unlock_irqrestore(&gn->lock, flags);
 }
 
 /* Free @s's pending objects.  Context: node lock held, goal reached. */
