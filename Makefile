@@ -149,7 +149,11 @@ dkms: dkms-source
 deb:
 	tools/install/mkdeb.sh
 
-.PHONY: install uninstall dkms-source dkms deb
+# For scripts: the version, as dkms.conf has it.
+version:
+	@echo $(VERSION)
+
+.PHONY: install uninstall dkms-source dkms deb version
 
 # make docs            Documentation/ as HTML in Documentation/output/html,
 #                      the API reference generated from the kernel-doc

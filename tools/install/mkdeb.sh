@@ -12,7 +12,7 @@ set -eu
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 out=$(cd "${1:-.}" && pwd)
-version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$repo/dkms.conf")
+version=$(make -s --no-print-directory -C "$repo" version)
 pkg=$(mktemp -d)
 trap 'rm -rf "$pkg"' EXIT
 

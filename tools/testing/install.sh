@@ -32,7 +32,7 @@ work=$1 kdir=$2 kmods=${3:-}
 
 die() { echo "install.sh: $*" >&2; exit 1; }
 
-version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$repo/dkms.conf")
+version=$(make -s --no-print-directory -C "$repo" version)
 kver=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$kdir/include/generated/utsrelease.h")
 [ -n "$version" ] && [ -n "$kver" ] || die "no version in dkms.conf or no release in $kdir"
 kmods=${kmods:-/lib/modules/$kver}

@@ -358,7 +358,7 @@ distro)
 	"${builder[@]}" "$here/install.sh" "$work/install" "$kdir" "$kmods" ||
 		fail "the install check failed"
 	cp -r "$work/install/root/lib/modules" "$root/lib/"
-	version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$repo/dkms.conf")
+	version=$(make -s --no-print-directory -C "$repo" version)
 	cat >"$root/mode.sh" <<-EOF
 	must insmod gusslab.ko
 	if [ -d /sys/kernel/debug/gusslab ]; then
