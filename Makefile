@@ -4,9 +4,11 @@
 #                      has KUnit) against KDIR, and tools/gusstat/gusstat
 # make check           what a contributor runs before pushing
 # make check-all       the whole matrix (what CI runs)
+# make check-arm64     check-all's arm64 run alone: KUnit, stress and
+#                      rcutorture on a cross-built arm64 kernel under TCG
 # make demo            boot a test kernel, load gusslab and the example client,
 #                      show its debugfs; then gusslab_smrhash.ko on every vCPU
-# make run KERNEL=6.12 FLAVOUR=kcsan   one KUnit run of your choice
+# make run KERNEL=6.12 FLAVOUR=kcsan [ARCH=arm64]   one KUnit run of your choice
 # make bench [KERNEL=6.1] [BENCH_ARGS="cases=clients"]
 #                      the benchmarks, on the perf kernel, then the clients
 # make stress [KERNEL=6.1] [FLAVOUR=debug] [DURATION=60] [STRESS_ARGS="debug=0x7c"]
@@ -40,6 +42,7 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNEL ?= 6.1
 FLAVOUR ?= debug
+ARCH ?= x86_64
 DURATION ?= 60
 STRESS_ARGS ?=
 TYPES ?= gus gus-deferred gus-lazy
@@ -84,13 +87,16 @@ check:
 check-all:
 	tools/testing/check.sh all
 
+check-arm64:
+	tools/testing/check.sh arm64
+
 demo:
 	tools/testing/deps.sh
 	tools/testing/run.sh --kernel $(KERNEL) --flavour $(FLAVOUR) --mode demo
 
 run:
 	tools/testing/deps.sh
-	tools/testing/run.sh --kernel $(KERNEL) --flavour $(FLAVOUR) --mode kunit
+	tools/testing/run.sh --kernel $(KERNEL) --flavour $(FLAVOUR) --arch $(ARCH) --mode kunit
 
 bench:
 	tools/testing/deps.sh
@@ -113,7 +119,7 @@ lockdep:
 	tools/testing/run.sh --kernel $(KERNEL) --flavour $(FLAVOUR) --mode lockdep \
 		--lockdep-case $(CASE)
 
-.PHONY: all modules gusstat clean check check-all demo run bench stress torture lockdep
+.PHONY: all modules gusstat clean check check-all check-arm64 demo run bench stress torture lockdep
 
 install:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) GUSSLAB_CORE=1 modules

@@ -16,9 +16,17 @@
 #                                  vCPUs in which every magazine allocation
 #                                  fails (the stress module only), then the
 #                                  clients; the distro check on Debian's
-#                                  6.1, 6.12 and 7.3 kernels; the lockdep runs
+#                                  6.1, 6.12 and 7.3 kernels; 7.3 cross-built
+#                                  for arm64 on two NUMA nodes (the arm64
+#                                  run below); the lockdep runs
 #                                  below; the HTML documentation (make
 #                                  docs, tools/testing/docs.sh)
+#   tools/testing/check.sh arm64   lint + debug KUnit on 7.3 cross-built for
+#                                  arm64 (qemu-system-aarch64 -M virt,
+#                                  TCG) with two NUMA nodes from QEMU's
+#                                  device tree, followed by a 60 s stress
+#                                  run of debug caches, the clients and
+#                                  rcutorture (30 s per type)
 #   tools/testing/check.sh lockdep lint + three boots of 6.1 debug, one per
 #                                  gusslab_lockdep.ko case: recursive and
 #                                  abba must give exactly their lockdep
@@ -32,12 +40,18 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 what=${1:-quick}
 
 "$here/deps.sh" || exit 1
+case $what in
+all|arm64) "$here/deps.sh" arm64 || exit 1 ;;
+esac
 
 # A run: KERNEL FLAVOUR MODE, then any of (run.sh's options)
 #   stress=SECONDS  stress_args=PARAM  torture=SECONDS  kmemleak  smp=N
-#   cpu=MODEL  append=KERNEL_ARG  lockdep_case=CASE
+#   cpu=MODEL  append=KERNEL_ARG  lockdep_case=CASE  arch=ARCH  numa=NODES
 # stress_args= and append= may repeat; their values are joined by spaces.
 # Lockdep reports once per boot: one boot per lockdep case.
+# arm64: acquire/release, smp_store_mb() and the fences are the weakly
+# ordered architecture's own instructions there, not x86's.
+arm64_run="7.3 debug kunit stress=60 stress_args=debug=0x3c torture=30 numa=2 arch=arm64"
 lockdep_runs=("6.1 debug lockdep lockdep_case=recursive"
 	      "6.1 debug lockdep lockdep_case=abba"
 	      "6.1 debug lockdep lockdep_case=clean")
@@ -55,9 +69,11 @@ all) runs=("6.1 debug kunit stress=60 torture=60"
 	   "6.1 debug distro"
 	   "6.12 debug distro"
 	   "7.3 debug distro"
+	   "$arm64_run"
 	   "${lockdep_runs[@]}") ;;
 lockdep) runs=("${lockdep_runs[@]}") ;;
-*) echo "usage: $0 quick|all|lockdep" >&2; exit 2 ;;
+arm64) runs=("$arm64_run") ;;
+*) echo "usage: $0 quick|all|arm64|lockdep" >&2; exit 2 ;;
 esac
 
 passed=0 failed=0 table=""
@@ -100,6 +116,8 @@ for r in "${runs[@]}"; do
 		kmemleak) args+=(--kmemleak); name+=" +kmemleak" ;;
 		smp=*) args+=(--smp "${o#*=}"); name+=" smp=${o#*=}" ;;
 		cpu=*) args+=(--cpu "${o#*=}") ;;
+		arch=*) args+=(--arch "${o#*=}"); name+=" ${o#*=}"; sub+=-${o#*=} ;;
+		numa=*) args+=(--numa "${o#*=}"); name+=" ${o#*=} nodes" ;;
 		append=*) append+="${append:+ }${o#*=}" ;;
 		lockdep_case=*) args+=(--lockdep-case "${o#*=}"); name+=" ${o#*=}"
 				sub+=-${o#*=} ;;

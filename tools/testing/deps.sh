@@ -7,6 +7,8 @@
 #
 #   tools/testing/deps.sh        what building and the guests need
 #   tools/testing/deps.sh docs   that, and Sphinx and Chromium for make docs
+#   tools/testing/deps.sh arm64  that, and the arm64 cross compiler and QEMU
+#                                (make check-arm64)
 set -euo pipefail
 
 pkgs=(make gcc libc6-dev bc bison flex libelf-dev libssl-dev dwarves cpio xz-utils
@@ -14,7 +16,10 @@ pkgs=(make gcc libc6-dev bc bison flex libelf-dev libssl-dev dwarves cpio xz-uti
       linux-source-6.1 linux-headers-amd64 linux-image-amd64
       debian-archive-keyring)
 # make docs: Sphinx renders Documentation/, headless Chromium checks it.
-[ "${1:-}" = docs ] && pkgs+=(python3-sphinx chromium fonts-dejavu-core)
+case ${1:-} in
+docs) pkgs+=(python3-sphinx chromium fonts-dejavu-core) ;;
+arm64) pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm) ;;
+esac
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -3,13 +3,17 @@
 #
 # Builds (or finds in the cache) a gusslab test kernel.
 #
-#   tools/testing/kernel.sh build VERSION FLAVOUR   build if needed, print dir
-#   tools/testing/kernel.sh path  VERSION FLAVOUR   print dir, fail if not built
+#   tools/testing/kernel.sh build VERSION FLAVOUR [ARCH]
+#                                   build if needed, print dir
+#   tools/testing/kernel.sh path  VERSION FLAVOUR [ARCH]
+#                                   print dir, fail if not built
 #   tools/testing/kernel.sh src   VERSION           print the source tree
 #   tools/testing/kernel.sh distro VERSION          Debian's own kernel of
 #                                                   VERSION: print "KDIR
 #                                                   BZIMAGE MODULES" (see
 #                                                   distro() below)
+#   tools/testing/kernel.sh busybox ARCH            print a static busybox
+#                                                   for ARCH's initramfs
 #   tools/testing/kernel.sh in VERSION DIR... -- CMD
 #                                   run CMD where modules for Debian's
 #                                   VERSION kernel build: here, or for 7.3
@@ -18,15 +22,20 @@
 #
 # VERSION is 6.1, 6.12 or 7.3 (Debian's linux-source-VERSION); FLAVOUR is
 # debug, kcsan or perf (tools/testing/configs/FLAVOUR.config on top of
-# common.config, applied to allnoconfig).
+# common.config, applied to allnoconfig).  ARCH is x86_64 (the default) or
+# arm64, cross-built with Debian's gcc-aarch64-linux-gnu; arm64.config
+# comes last and turns off what common.config has for x86 only.
 #
 # Everything lives under $GUSSLAB_CACHE (default $XDG_CACHE_HOME/gusslab or
 # ~/.cache/gusslab), outside the repository:
 #
 #   debs/                       source packages fetched from backports
 #   apt/                        a private apt configuration for those
+#   apt-arm64/, busybox-arm64/  another for Debian 12's arm64 packages,
+#                               and the busybox-static fetched with it
 #   src/VERSION-DEBVERSION/     unpacked kernel sources
-#   kernels/VERSION-FLAVOUR-KEY/ build trees, KEY hashing the fragments,
+#   kernels/VERSION-FLAVOUR[-arm64]-KEY/
+#                               build trees, KEY hashing the fragments,
 #                               the source package version and $recipe
 #
 # A build tree with a ".done" stamp is never rebuilt.  The system's apt
@@ -88,6 +97,35 @@ private_apt() {
 	fi
 }
 
+# A static busybox for ARCH's initramfs: the machine's own for x86_64;
+# for arm64, Debian 12's arm64 busybox-static, fetched with an apt
+# configuration of its own (the machine's mirror, arm64 only) and
+# unpacked, never installed.
+busybox() {
+	local arch=$1 d=$cache/apt-arm64 x=$cache/busybox-arm64 deb
+	case $arch in
+	x86_64) echo /bin/busybox; return ;;
+	arm64) ;;
+	*) die "unknown architecture '$arch' (known: x86_64 arm64)" ;;
+	esac
+	if [ ! -x "$x/bin/busybox" ]; then
+		mkdir -p "$d/lists/partial" "$d/archives/partial" "$cache/debs"
+		echo "deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_mirror) bookworm main" \
+			>"$d/sources.list"
+		local opt=(-o "Dir::Etc::SourceList=$d/sources.list"
+			   -o "Dir::Etc::SourceParts=/dev/null"
+			   -o "Dir::State::Lists=$d/lists" -o "Dir::Cache=$d"
+			   -o "APT::Architecture=arm64" -o "APT::Architectures=arm64"
+			   -o "APT::Sandbox::User=root")
+		apt-get "${opt[@]}" -q update >&2
+		(cd "$cache/debs" && apt-get "${opt[@]}" -q download busybox-static:arm64 >&2)
+		deb=$(ls "$cache"/debs/busybox-static_*_arm64.deb | sort -V | tail -n 1)
+		rm -rf "$x"
+		dpkg-deb -x "$deb" "$x"
+	fi
+	echo "$x/bin/busybox"
+}
+
 # Prints "TARBALL DEBVERSION" for linux-source-VERSION, fetching it if needed.
 source_tarball() {
 	local ver=$1 pkg=linux-source-$1 suite deb
@@ -132,9 +170,22 @@ source_tree() {
 }
 
 fragments() {
-	local flavour=$1
+	local flavour=$1 arch=$2 f
 	[ -f "$here/configs/$flavour.config" ] || die "unknown flavour '$flavour'"
-	echo "$here/configs/common.config $here/configs/$flavour.config"
+	f="$here/configs/common.config $here/configs/$flavour.config"
+	[ "$arch" = x86_64 ] || f+=" $here/configs/$arch.config"
+	echo "$f"
+}
+
+# The kernel's make for ARCH: cross-compiled for arm64.
+kmake() {
+	local arch=$1
+	shift
+	case $arch in
+	x86_64) make ARCH=x86_64 "$@" ;;
+	arm64) make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- "$@" ;;
+	*) die "unknown architecture '$arch' (known: x86_64 arm64)" ;;
+	esac
 }
 
 # Bump when the way kernels are built changes (not for comment edits).
@@ -142,45 +193,51 @@ recipe=1
 
 # The cache key: fragments, source package version and recipe.
 build_dir() {
-	local ver=$1 flavour=$2 src key
+	local ver=$1 flavour=$2 arch=$3 src key name=$1-$2
 	src=$(source_tree "$ver")
 	# shellcheck disable=SC2046
-	key=$( (cat $(fragments "$flavour"); basename "$src"; echo "$recipe") |
+	key=$( (cat $(fragments "$flavour" "$arch"); basename "$src"; echo "$recipe") |
 		sha256sum | cut -c1-12)
-	echo "$cache/kernels/$ver-$flavour-$key"
+	[ "$arch" = x86_64 ] || name+=-$arch
+	echo "$cache/kernels/$name-$key"
 }
 
-# Every "=y" line of the fragments must survive olddefconfig: a dropped
+# Every option the fragments set must survive olddefconfig: a dropped
 # option (a dependency missing on this version) fails the build here, not
-# silently in a test run.
+# silently in a test run.  A later fragment's line (=value or "is not
+# set") overrides an earlier one, as in the kernel's own merge.
 check_config() {
-	local out=$1 flavour=$2 line missing=0
+	local out=$1 flavour=$2 arch=$3 line missing=0
 	# shellcheck disable=SC2046
 	while read -r line; do
 		grep -qx "$line" "$out/.config" && continue
 		log "option lost on this kernel: $line"
 		missing=1
-	done < <(grep -h '^CONFIG_' $(fragments "$flavour"))
+	done < <(awk '/^CONFIG_[A-Za-z0-9_]+=/ { s = $0; sub(/=.*/, "", s); v[s] = $0; o[++n] = s }
+		      /^# CONFIG_[A-Za-z0-9_]+ is not set/ { v[$2] = "" }
+		      END { for (i = 1; i <= n; i++) if (v[o[i]] != "" && !p[o[i]]++) print v[o[i]] }' \
+		      $(fragments "$flavour" "$arch"))
 	return $missing
 }
 
 build() {
-	local ver=$1 flavour=$2 src out
+	local ver=$1 flavour=$2 arch=$3 src out
 	src=$(source_tree "$ver")
-	out=$(build_dir "$ver" "$flavour")
+	out=$(build_dir "$ver" "$flavour" "$arch")
 	if [ -f "$out/.done" ]; then
 		echo "$out"
 		return
 	fi
-	log "building Linux $ver ($flavour) in $out"
+	log "building Linux $ver ($flavour, $arch) in $out"
 	rm -rf "$out"
 	mkdir -p "$out"
 	# shellcheck disable=SC2046
-	cat $(fragments "$flavour") >"$out/fragment.config"
-	make -s -C "$src" O="$out" ARCH=x86_64 \
+	cat $(fragments "$flavour" "$arch") >"$out/fragment.config"
+	kmake "$arch" -s -C "$src" O="$out" \
 		KCONFIG_ALLCONFIG="$out/fragment.config" allnoconfig >&2
-	check_config "$out" "$flavour" || die "config check failed for $ver $flavour"
-	make -s -C "$src" O="$out" ARCH=x86_64 -j"$jobs" >&2
+	check_config "$out" "$flavour" "$arch" ||
+		die "config check failed for $ver $flavour $arch"
+	kmake "$arch" -s -C "$src" O="$out" -j"$jobs" >&2
 	touch "$out/.done"
 	echo "$out"
 }
@@ -294,15 +351,19 @@ run_in() {
 
 cmd=${1:-}
 case $cmd in
-build) [ $# = 3 ] || die "usage: $0 build VERSION FLAVOUR"; build "$2" "$3" ;;
+build)
+	[ $# = 3 ] || [ $# = 4 ] || die "usage: $0 build VERSION FLAVOUR [ARCH]"
+	build "$2" "$3" "${4:-x86_64}"
+	;;
 path)
-	[ $# = 3 ] || die "usage: $0 path VERSION FLAVOUR"
-	out=$(build_dir "$2" "$3")
-	[ -f "$out/.done" ] || die "Linux $2 ($3) is not built: $0 build $2 $3"
+	[ $# = 3 ] || [ $# = 4 ] || die "usage: $0 path VERSION FLAVOUR [ARCH]"
+	out=$(build_dir "$2" "$3" "${4:-x86_64}")
+	[ -f "$out/.done" ] || die "Linux $2 ($3 ${4:-x86_64}) is not built: $0 build $2 $3 ${4:-}"
 	echo "$out"
 	;;
 src) [ $# = 2 ] || die "usage: $0 src VERSION"; source_tree "$2" ;;
 distro) [ $# = 2 ] || die "usage: $0 distro VERSION"; distro "$2" ;;
+busybox) [ $# = 2 ] || die "usage: $0 busybox ARCH"; busybox "$2" ;;
 in) [ $# -ge 4 ] || die "usage: $0 in VERSION DIR... -- CMD"; shift; run_in "$@" ;;
-*) die "usage: $0 build|path|src|distro VERSION [FLAVOUR]" ;;
+*) die "usage: $0 build|path|src|distro|in VERSION [FLAVOUR [ARCH]]" ;;
 esac

@@ -4,8 +4,9 @@
 # Boots a test kernel in QEMU with gusslab's modules and judges the run.
 #
 #   tools/testing/run.sh [--kernel 6.1|6.12|7.3] [--flavour debug|kcsan|perf]
+#                        [--arch x86_64|arm64]
 #                        [--mode kunit|demo|distro|bench|stress|torture|lockdep] [--smp N]
-#                        [--mem SIZE] [--cpu MODEL] [--timeout SECONDS]
+#                        [--mem SIZE] [--numa NODES] [--cpu MODEL] [--timeout SECONDS]
 #                        [--append "KERNEL ARGS"]
 #                        [--verbose] [--stress SECONDS] [--stress-args "PARAMS"]
 #                        [--kmemleak] [--torture SECONDS] [--torture-types "TYPES"]
@@ -69,6 +70,19 @@
 # insmod): each such line counts as one pass or one failure (ktap.py
 # --expect-clients).  A client whose module is not built is skipped.
 #
+# --arch arm64 cross-builds the kernel and the modules (kernel.sh) and
+# boots qemu-system-aarch64 -M virt, -cpu max,pauth-impdef=on unless --cpu
+# says otherwise (the cheaper pointer-authentication hash: TCG's QARMA is
+# slow), console on the PL011; busybox and gusstat are arm64 binaries.
+# Not with --mode distro (Debian's amd64 kernels).
+#
+# --numa N gives the guest N NUMA nodes as QEMU describes them to the
+# kernel: each node a memory backend of --mem / N and --smp / N
+# consecutive vCPUs, what a NUMA machine's firmware says.  arm64 reads them
+# from the device tree; on x86 they are in ACPI's SRAT, which the test
+# kernels do not read (no ACPI_NUMA: there numa=fake=2 splits one node,
+# run on --cpu below).  numa=fake=N on arm64 leaves every CPU on node 0.
+#
 # --cpu is QEMU's -cpu (default max).  With numa=fake=N and no SRAT, x86
 # puts each CPU of an AMD model (max is one under TCG) on its LLC's node,
 # 0; "max,vendor=GenuineIntel" keeps NUMA emulation's round-robin: CPUs
@@ -84,7 +98,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=${GUSSLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gusslab}
 
-kernel=6.1 flavour=debug mode=kunit smp=4 mem=2G cpu=max timeout=900 boot_limit=180 append="" verbose=0
+kernel=6.1 flavour=debug arch=x86_64 mode=kunit smp=4 mem=2G numa="" cpu="" timeout=900 boot_limit=180 append="" verbose=0
 stress="" stress_args="" timeout_set=0
 torture="" torture_types="gus gus-deferred gus-lazy" torture_args="" kmemleak=0
 lockdep_case=""
@@ -93,9 +107,11 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift ;;
 	--flavour) flavour=$2; shift ;;
+	--arch) arch=$2; shift ;;
 	--mode) mode=$2; shift ;;
 	--smp) smp=$2; shift ;;
 	--mem) mem=$2; shift ;;
+	--numa) numa=$2; shift ;;
 	--cpu) cpu=$2; shift ;;
 	--timeout) timeout=$2; timeout_set=1; shift ;;
 	--stress) stress=$2; shift ;;
@@ -163,6 +179,40 @@ if [ $kmemleak = 1 ]; then
 	[ $timeout_set = 1 ] || timeout=$((timeout + 120))
 fi
 
+# --- the architecture ----------------------------------------------------
+case $arch in
+x86_64)
+	qemu=(qemu-system-x86_64 -cpu "${cpu:-max}") console=ttyS0 image=arch/x86/boot/bzImage ;;
+arm64)
+	if [ "$mode" = distro ] || [ "$kernel" = distro ]; then
+		fail "--arch arm64 does not go with Debian's amd64 kernels"
+	fi
+	qemu=(qemu-system-aarch64 -M virt -cpu "${cpu:-max,pauth-impdef=on}")
+	console=ttyAMA0 image=arch/arm64/boot/Image
+	# Every make below (the modules, gus_rcutorture) cross-builds.
+	export ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- ;;
+*) fail "--arch is x86_64 or arm64, not '$arch'" ;;
+esac
+
+# --- NUMA nodes as the firmware describes them -------------------------
+numa_args=()
+if [ -n "$numa" ]; then
+	case $mem in
+	*G) mib=$((${mem%G} * 1024)) ;;
+	*M) mib=${mem%M} ;;
+	*) fail "--numa needs --mem in M or G, not '$mem'" ;;
+	esac
+	case $numa in
+	""|*[!0-9]*|0|1) fail "--numa takes a number of nodes of 2 or more, not '$numa'" ;;
+	esac
+	[ $((smp % numa)) = 0 ] && [ $((mib % numa)) = 0 ] ||
+		fail "--numa $numa does not divide $smp vCPUs and $mem evenly"
+	for ((n = 0; n < numa; n++)); do
+		numa_args+=(-object "memory-backend-ram,size=$((mib / numa))M,id=mem$n"
+			    -numa "node,nodeid=$n,cpus=$((n * smp / numa))-$(((n + 1) * smp / numa - 1)),memdev=mem$n")
+	done
+fi
+
 # --- the kernel and the tree to build against --------------------------
 if [ "$mode" = distro ] || [ "$kernel" = distro ]; then
 	# Debian's own kernel: 6.1 the machine's, 6.12 and 7.3 from backports.
@@ -174,10 +224,11 @@ if [ "$mode" = distro ] || [ "$kernel" = distro ]; then
 	tag=distro-$kver
 	tree=""
 else
-	kdir=$("$here/kernel.sh" build "$kernel" "$flavour") || fail "kernel build failed"
-	bzimage=$kdir/arch/x86/boot/bzImage
+	kdir=$("$here/kernel.sh" build "$kernel" "$flavour" "$arch") || fail "kernel build failed"
+	bzimage=$kdir/$image
 	tree=$("$here/kernel.sh" src "$kernel")
 	tag=$kernel-$flavour
+	[ "$arch" = x86_64 ] || tag+=-$arch
 fi
 if [ "$mode" = lockdep ] && ! grep -q '^CONFIG_PROVE_LOCKING=y' "$kdir/.config"; then
 	fail "--mode lockdep needs a kernel with CONFIG_PROVE_LOCKING (debug or kcsan flavour)"
@@ -210,7 +261,7 @@ fi
 if grep -E 'warning:|error:' "$work/build.log"; then
 	fail "the module build against $kdir has warnings (W=1)"
 fi
-if ! make -C "$work/src" gusstat >"$work/gusstat.log" 2>&1 ||
+if ! make -C "$work/src" gusstat CC="${CROSS_COMPILE:-}gcc" >"$work/gusstat.log" 2>&1 ||
    grep -E 'warning:|error:' "$work/gusstat.log"; then
 	cat "$work/gusstat.log"
 	fail "tools/gusstat does not build cleanly"
@@ -234,7 +285,8 @@ fi
 root=$work/initramfs
 rm -rf "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/gusslab}
-cp /bin/busybox "$root/bin/busybox"
+busybox=$("$here/kernel.sh" busybox "$arch") || fail "no busybox for $arch"
+cp "$busybox" "$root/bin/busybox"
 cp "$work"/src/*.ko "$root/lib/gusslab/"
 cp "$work/src/tools/gusstat/gusstat" "$root/bin/"
 if [ -n "$torture" ]; then
@@ -569,10 +621,10 @@ echo "run.sh: booting $tag, mode $mode, $smp vCPUs (console: $log)"
 # code has run (Documentation/testing.rst).
 boot() {
 	: >"$log"
-	timeout "$timeout" qemu-system-x86_64 -accel tcg,thread=multi -cpu "$cpu" \
-		-smp "$smp" -m "$mem" -nodefaults -display none -no-reboot \
+	timeout "$timeout" "${qemu[@]}" -accel tcg,thread=multi \
+		-smp "$smp" -m "$mem" "${numa_args[@]}" -nodefaults -display none -no-reboot \
 		-serial "file:$log" -kernel "$bzimage" -initrd "$work/initramfs.cpio" \
-		-append "console=ttyS0 panic=-1 oops=panic rcupdate.rcu_cpu_stall_timeout=60 $append" \
+		-append "console=$console panic=-1 oops=panic rcupdate.rcu_cpu_stall_timeout=60 $append" \
 		${GUSSLAB_QEMU_ARGS:-} </dev/null >"$work/qemu.log" 2>&1 &
 	local pid=$! waited=0
 	while kill -0 $pid 2>/dev/null; do
