@@ -354,17 +354,18 @@ static bool gus_refill(struct gus_cache *c, struct gus_cpu *pc)
 static int gus_grow_refill(struct gus_cache *c, gfp_t gfp)
 {
 	struct gus_slab *s;
+	struct gus_cpu *pc;
 	struct gus_mag *m;
 
 	gus_cpu_put(this_cpu_ptr(c->cpu));
 	s = gus_depot_grow(c, numa_mem_id(), gfp);
 	if (!s)
 		return -ENOMEM;
-	if (WARN_ON_ONCE(!gus_cpu_get(c))) {
+	if (WARN_ON_ONCE(!gus_cpu_get(c, &pc))) {
 		gus_depot_add(c, s, NULL, 0);
 		return -EBUSY;
 	}
-	m = this_cpu_ptr(c->cpu)->alloc;
+	m = pc->alloc;
 	if (m->count) {		/* an interrupt refilled it meanwhile */
 		gus_depot_add(c, s, NULL, 0);
 		return 0;
@@ -413,7 +414,7 @@ static noinline void *gus_alloc_busy(struct gus_cache *c, gfp_t gfp)
  * The alloc magazine is empty: refill it and pop.  Called with the CPU
  * lock held; returns with it released.  At most one slab is grown.
  */
-static void *gus_alloc_slow(struct gus_cache *c, gfp_t gfp)
+static noinline void *gus_alloc_slow(struct gus_cache *c, gfp_t gfp)
 {
 	void (*hook)(struct gus_cache *c) = READ_ONCE(gus_cpu_held_hook);
 	struct gus_mag *m;
@@ -437,24 +438,40 @@ static void *gus_alloc_slow(struct gus_cache *c, gfp_t gfp)
 	return obj;
 }
 
-/* Pop an object from this CPU's alloc magazine, refilling it if need be. */
-static __always_inline void *gus_alloc_one(struct gus_cache *c, gfp_t gfp)
+/*
+ * Pop an object from this CPU's alloc magazine into *@objp, if it has one
+ * and no context we interrupted holds it.  Return: whether it did.  (A
+ * bool: a magazine holds no NULL, but the compiler cannot know it.)
+ */
+static __always_inline bool gus_alloc_pop(struct gus_cache *c, void **objp)
 {
-	struct gus_cpu *pc = gus_cpu_get(c);
+	struct gus_cpu *pc;
 	struct gus_mag *m;
-	void *obj;
+	bool popped = false;
 
-	if (unlikely(!pc))
-		return gus_alloc_busy(c, gfp);
+	if (unlikely(!gus_cpu_get(c, &pc)))
+		return false;
 	m = pc->alloc;
 	if (likely(m->count)) {
-		obj = m->objs[--m->count];
-		gus_cache_count(c, GUS_ALLOC_FAST);
-		gus_cpu_put(pc);
-	} else {
-		obj = gus_alloc_slow(c, gfp);
+		*objp = m->objs[--m->count];
+		gus_cpu_count(pc, GUS_ALLOC_FAST);
+		popped = true;
 	}
-	return obj;
+	gus_cpu_put(pc);
+	return popped;
+}
+
+/* Pop an object from this CPU's alloc magazine, refilling it if need be. */
+static void *gus_alloc_one(struct gus_cache *c, gfp_t gfp)
+{
+	struct gus_cpu *pc;
+	void *obj;
+
+	if (likely(gus_alloc_pop(c, &obj)))
+		return obj;
+	if (unlikely(!gus_cpu_get(c, &pc)))
+		return gus_alloc_busy(c, gfp);
+	return gus_alloc_slow(c, gfp);	/* refills unless an interrupt did */
 }
 
 /* Debug caches: hand out only an object that passes the checks. */
@@ -490,25 +507,34 @@ static __always_inline gfp_t gus_gfp_check(struct gus_cache *c, gfp_t gfp)
 /*
  * Zero what is handed out: __GFP_ZERO, or init_on_alloc for a cache
  * without a constructor or poisoning (as SLUB's slab_want_init_on_alloc()).
+ * The gfp test first: with init_on_alloc off the cache is not looked at.
  */
 static __always_inline bool gus_want_zero(struct gus_cache *c, gfp_t gfp)
 {
-	if (c->ctor || (c->flags & GUS_CACHE_POISON))
-		return gfp & __GFP_ZERO;
-	return want_init_on_alloc(gfp);
+	if (unlikely(gfp & __GFP_ZERO))
+		return true;
+	/* want_init_on_alloc() without __GFP_ZERO: init_on_alloc alone. */
+	return want_init_on_alloc(0) && !c->ctor && !(c->flags & GUS_CACHE_POISON);
 }
 
-/* What every object handed out gets, after the magazines. */
+/* What every object handed out gets, after the magazines; @obj may be NULL. */
 static __always_inline void gus_alloc_hooks(struct gus_cache *c, void *obj, gfp_t gfp)
 {
-	if (gus_want_zero(c, gfp))
+	if (gus_want_zero(c, gfp) && obj)
 		memset(obj, 0, c->object_size);
-	kmemleak_alloc(obj, c->object_size, 1, gfp);
+	kmemleak_alloc(obj, c->object_size, 1, gfp);	/* ignores NULL */
 }
 
-/* Allocate from the magazines; @caller for debug caches. */
-static __always_inline void *gus_alloc(struct gus_cache *c, gfp_t gfp,
-				       unsigned long caller)
+/* What every object handed out gets, then its event; @obj may be NULL. */
+static noinline void *gus_alloc_finish(struct gus_cache *c, void *obj, gfp_t gfp)
+{
+	gus_alloc_hooks(c, obj, gfp);
+	trace_gus_alloc(c->name, obj);
+	return obj;
+}
+
+/* The whole allocation, past the fast path; @caller for debug caches. */
+static noinline void *gus_alloc(struct gus_cache *c, gfp_t gfp, unsigned long caller)
 {
 	void *obj;
 
@@ -518,10 +544,26 @@ static __always_inline void *gus_alloc(struct gus_cache *c, gfp_t gfp,
 		obj = gus_alloc_checked(c, gfp, caller);
 	else
 		obj = gus_alloc_one(c, gfp);
-	if (obj)
-		gus_alloc_hooks(c, obj, gfp);
-	trace_gus_alloc(c->name, obj);
-	return obj;
+	return gus_alloc_finish(c, obj, gfp);
+}
+
+/*
+ * Whether an allocation may take the fast path: no gfp to fix, no
+ * __GFP_ZERO (one test for both), no debug cache.
+ */
+static __always_inline bool gus_alloc_plain(struct gus_cache *c, gfp_t gfp)
+{
+	return !(gfp & (GUS_GFP_NOT_FOR_SLAB | __GFP_ZERO)) && !gus_cache_debug(c);
+}
+
+/*
+ * Whether an object popped needs gus_alloc_finish(): init_on_alloc,
+ * tracing, or kmemleak built in.
+ */
+static __always_inline bool gus_alloc_finishing(void)
+{
+	return want_init_on_alloc(0) || IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
+	       trace_gus_alloc_enabled();
 }
 
 /**
@@ -538,7 +580,20 @@ static __always_inline void *gus_alloc(struct gus_cache *c, gfp_t gfp,
  */
 void *gus_cache_alloc(struct gus_cache *c, gfp_t gfp)
 {
-	return gus_alloc(c, gfp, _RET_IP_);
+	void *obj;
+
+	/*
+	 * The fast path, on one screen: a pop.  Everything else is a tail
+	 * call, so that it saves no register.
+	 */
+	might_alloc(gfp);
+	if (unlikely(!gus_alloc_plain(c, gfp)))
+		return gus_alloc(c, gfp, _RET_IP_);
+	if (unlikely(!gus_alloc_pop(c, &obj)))
+		return gus_alloc(c, gfp, _RET_IP_);
+	if (unlikely(gus_alloc_finishing()))
+		return gus_alloc_finish(c, obj, gfp);
+	return obj;
 }
 EXPORT_SYMBOL_GPL(gus_cache_alloc);
 
@@ -736,12 +791,30 @@ static noinline void gus_free_remote(struct gus_cache *c, struct gus_cpu *pc, vo
 		gus_remote_flush(c, pc);
 }
 
-/* Push @obj on this CPU's free magazine; @caller for debug caches. */
-static __always_inline void gus_free_obj(struct gus_cache *c, void *obj,
-					 unsigned long caller)
+/*
+ * The free magazine is full: gus_free_slow(), then @obj on the magazine
+ * if it has room.  Called with the CPU lock held; returns with it released.
+ */
+static noinline void gus_free_full(struct gus_cache *c, struct gus_cpu *pc, void *obj)
+{
+	struct gus_mag *m;
+
+	if (gus_free_slow(c, pc, obj)) {
+		m = pc->free;
+		m->objs[m->count++] = obj;
+	}
+	gus_cpu_put(pc);
+}
+
+/*
+ * The whole free, past the fast path: @obj checked, then pushed on this
+ * CPU's free magazine or sent where it must go; @caller for debug caches.
+ */
+static noinline void gus_free_obj(struct gus_cache *c, void *obj, unsigned long caller)
 {
 	struct gus_cpu *pc;
 	struct gus_mag *m;
+	unsigned int n;
 
 	if (unlikely(!obj))
 		return;
@@ -753,8 +826,7 @@ static __always_inline void gus_free_obj(struct gus_cache *c, void *obj,
 		gus_cache_report(c, obj, "not an object of this cache");
 		return;
 	}
-	pc = gus_cpu_get(c);
-	if (unlikely(!pc)) {
+	if (unlikely(!gus_cpu_get(c, &pc))) {
 		gus_free_to_slab(c, obj);
 		return;
 	}
@@ -764,23 +836,71 @@ static __always_inline void gus_free_obj(struct gus_cache *c, void *obj,
 		return;
 	}
 	m = pc->free;
+	n = m->count;
 	/* The same object twice in a row: caught here, for one compare. */
-	if (unlikely(m->count && m->objs[m->count - 1] == obj)) {
+	if (unlikely(n && m->objs[n - 1] == obj)) {
 		gus_cpu_put(pc);
 		gus_cache_report(c, obj, "double free");
 		return;
 	}
 	gus_free_hooks(c, obj);
-	if (likely(m->count < m->size)) {
-		gus_cache_count(c, GUS_FREE_FAST);
-	} else if (gus_free_slow(c, pc, obj)) {
-		m = pc->free;
-	} else {
-		gus_cpu_put(pc);
+	if (unlikely(n == m->size)) {
+		gus_free_full(c, pc, obj);
 		return;
 	}
-	m->objs[m->count++] = obj;
+	m->objs[n] = obj;
+	m->count = n + 1;
+	gus_cpu_count(pc, GUS_FREE_FAST);
 	gus_cpu_put(pc);
+}
+
+/*
+ * Whether a free may take the fast path: no tracing, no debug or ownership
+ * checks, no NUMA machine, no init_on_free, and kmemleak not built in
+ * (it must hear of the free before the object is where an interrupt
+ * could take it again).
+ */
+static __always_inline bool gus_free_plain(struct gus_cache *c)
+{
+	return !trace_gus_free_enabled() && !gus_cache_debug(c) &&
+	       !static_branch_unlikely(&gus_check_frees_key) &&
+	       !static_branch_unlikely(&gus_numa_key) &&
+	       !IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) && !want_init_on_free();
+}
+
+/*
+ * Push @obj on this CPU's free magazine, if it has room, no context we
+ * interrupted holds it, and @obj is not the object freed last.
+ * Return: whether it did.
+ */
+static __always_inline bool gus_free_push(struct gus_cache *c, void *obj)
+{
+	struct gus_cpu *pc;
+	struct gus_mag *m;
+	unsigned int n;
+	bool pushed = false;
+
+	if (unlikely(!gus_cpu_get(c, &pc)))
+		return false;
+	m = pc->free;
+	n = m->count;
+	if (likely(n < m->size && !(n && m->objs[n - 1] == obj))) {
+		m->objs[n] = obj;
+		m->count = n + 1;
+		gus_cpu_count(pc, GUS_FREE_FAST);
+		pushed = true;
+	}
+	gus_cpu_put(pc);
+	return pushed;
+}
+
+/* The fast path, a push; everything else in gus_free_obj(), a tail call. */
+static __always_inline void gus_free_fast(struct gus_cache *c, void *obj,
+					  unsigned long caller)
+{
+	if (likely(obj && gus_free_plain(c) && gus_free_push(c, obj)))
+		return;
+	gus_free_obj(c, obj, caller);
 }
 
 /**
@@ -795,7 +915,7 @@ static __always_inline void gus_free_obj(struct gus_cache *c, void *obj,
  */
 void gus_cache_free(struct gus_cache *c, void *obj)
 {
-	gus_free_obj(c, obj, _RET_IP_);
+	gus_free_fast(c, obj, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(gus_cache_free);
 
@@ -841,7 +961,7 @@ void gus_free(const void *obj)
 		return;
 	c = gus_obj_cache(obj, "gus_free");
 	if (c)
-		gus_free_obj(c, (void *)obj, _RET_IP_);
+		gus_free_fast(c, (void *)obj, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(gus_free);
 
@@ -904,7 +1024,7 @@ int gus_cache_alloc_bulk(struct gus_cache *c, gfp_t gfp, size_t n, void **p)
 	if (gus_cache_debug(c)) {	/* each object checked on its own */
 		return gus_alloc_bulk_checked(c, gfp, n, p, _RET_IP_) ? n : 0;
 	}
-	if (unlikely(!gus_cpu_get(c)))
+	if (unlikely(!gus_cpu_get(c, &pc)))
 		goto busy;
 	for (;;) {
 		pc = this_cpu_ptr(c->cpu);
@@ -912,7 +1032,7 @@ int gus_cache_alloc_bulk(struct gus_cache *c, gfp_t gfp, size_t n, void **p)
 		while (i < n && m->count) {
 			p[i] = m->objs[--m->count];
 			trace_gus_alloc(c->name, p[i++]);
-			gus_cache_count(c, GUS_ALLOC_FAST);
+			gus_cpu_count(pc, GUS_ALLOC_FAST);
 		}
 		if (i == n)
 			break;
@@ -961,9 +1081,8 @@ void gus_cache_free_bulk(struct gus_cache *c, size_t n, void **p)
 	size_t i = 0;
 
 	/* Debug caches check each object on their own; a busy CPU too. */
-	if (gus_cache_debug(c) || unlikely(!gus_cpu_get(c)))
+	if (gus_cache_debug(c) || unlikely(!gus_cpu_get(c, &pc)))
 		goto one_by_one;
-	pc = this_cpu_ptr(c->cpu);
 	m = pc->free;
 	for (; i < n && m->count < m->size; i++) {
 		if (!p[i])
@@ -983,7 +1102,7 @@ void gus_cache_free_bulk(struct gus_cache *c, size_t n, void **p)
 		}
 		gus_free_hooks(c, p[i]);
 		m->objs[m->count++] = p[i];
-		gus_cache_count(c, GUS_FREE_FAST);
+		gus_cpu_count(pc, GUS_FREE_FAST);
 	}
 	gus_cpu_put(pc);
 one_by_one:
@@ -1025,12 +1144,13 @@ static void gus_flush_mags(struct gus_cache *c, struct gus_cpu *pc, int node, gf
 static long gus_flush_local(void *arg)
 {
 	struct gus_cache *c = arg;
+	struct gus_cpu *pc;
 
 	/* A task: no context it interrupted can hold the lock. */
-	if (WARN_ON_ONCE(!gus_cpu_get(c)))
+	if (WARN_ON_ONCE(!gus_cpu_get(c, &pc)))
 		return -EBUSY;
-	gus_flush_mags(c, this_cpu_ptr(c->cpu), numa_mem_id(), GFP_ATOMIC | __GFP_NOWARN);
-	gus_cpu_put(this_cpu_ptr(c->cpu));
+	gus_flush_mags(c, pc, numa_mem_id(), GFP_ATOMIC | __GFP_NOWARN);
+	gus_cpu_put(pc);
 	return 0;
 }
 

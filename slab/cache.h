@@ -160,19 +160,23 @@ struct gus_cache {
 };
 
 /*
- * This CPU's magazines, taken: preemption off and the CPU lock held; or
- * NULL, preemption as it was, if a context we interrupted holds them.
+ * Take this CPU's magazines: preemption off and the CPU lock held, *@pcp
+ * this CPU's.  Return: false, preemption as it was, if a context we
+ * interrupted holds them.  (A bool, not the pointer or NULL: the fast
+ * paths then test the lock alone, not the address too.)
  */
-static __always_inline struct gus_cpu *gus_cpu_get(struct gus_cache *c)
+static __always_inline bool gus_cpu_get(struct gus_cache *c, struct gus_cpu **pcp)
 {
 	struct gus_cpu *pc;
 
 	preempt_disable();
 	pc = this_cpu_ptr(c->cpu);
-	if (likely(gus_cpu_trylock(&pc->lock)))
-		return pc;
+	if (likely(gus_cpu_trylock(&pc->lock))) {
+		*pcp = pc;
+		return true;
+	}
 	preempt_enable();
-	return NULL;
+	return false;
 }
 
 static __always_inline void gus_cpu_put(struct gus_cpu *pc)
@@ -201,6 +205,19 @@ static inline void gus_cache_count_n(struct gus_cache *c, enum gus_cache_event e
 static inline void gus_cache_count(struct gus_cache *c, enum gus_cache_event e)
 {
 	gus_cache_count_n(c, e, 1);
+}
+
+/*
+ * An event that only the holder of @pc's lock counts (the fast paths'):
+ * no interrupt can count it meanwhile, so a plain increment will do, one
+ * instruction through @pc.  The sums read it racily, as they read every
+ * counter, and a clear from another CPU may lose to it (as to
+ * this_cpu_add()).
+ */
+static __always_inline void gus_cpu_count(struct gus_cpu *pc, enum gus_cache_event e)
+{
+	if (static_branch_likely(&gus_stats_key))
+		data_race(pc->ev[e]++);	/* one writer; the sums read racily */
 }
 
 /* slab/slab.c: the depot. */

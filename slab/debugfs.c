@@ -271,14 +271,13 @@ static long gus_cpu_snapshot(void *arg)
 	struct gus_cpu *pc;
 
 	/* A task: no context it interrupted can hold the lock. */
-	if (WARN_ON_ONCE(!gus_cpu_get(c)))
+	if (WARN_ON_ONCE(!gus_cpu_get(c, &pc)))
 		return -EBUSY;
-	pc = this_cpu_ptr(c->cpu);
 	snap->alloc = pc->alloc->count;
 	snap->free = pc->free->count;
 	snap->size = pc->alloc->size;
 	snap->remote = pc->remote ? pc->remote->count : 0;
-	gus_cpu_put(this_cpu_ptr(c->cpu));
+	gus_cpu_put(pc);
 	return 0;
 }
 
