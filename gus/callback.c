@@ -157,7 +157,7 @@ static void gus_cbs_close(struct gus_cbs *c)
 {
 	lockdep_assert_held(&c->lock);
 	gus_cbs_splice(&c->next, &c->next_tail, &c->wait_tail);
-	/* Full barrier, pairs with __gus_publish(): after the appends ("Ordering"). */
+	/* Full barrier, pairs with gus_enter()'s: after the appends ("Ordering"). */
 	c->wait_goal = gus_advance(c->d);
 }
 

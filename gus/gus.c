@@ -40,7 +40,7 @@
  *     pointers; the poller reads wr_seq (which its own or another writer's
  *     fully ordered advance wrote after the unlink) and then loads seq[c].
  *     Both sides put a full barrier between their store/load pair
- *     (smp_store_mb() in __gus_publish(), or the smp_mb() of a nested entry
+ *     (smp_store_mb() in gus_enter(), or the smp_mb() of a nested entry
  *     from an interrupt, see below; smp_mb() in gus_scan()): this is
  *     the store-buffering pattern, so either the poller sees seq[c] (and
  *     waits for it) or the reader's loads see the unlink (and cannot reach
@@ -169,23 +169,6 @@ static void gus_misuse(struct gus_domain *d, const char *what)
 	WARN(1, "gusslab: GUS domain %s: %s\n", d->name, what);
 }
 
-/**
- * __gus_publish() - out-of-line half of gus_enter().
- * @d: the domain.
- * @r: this CPU's reader state in @d.
- *
- * Publishes the write sequence as this CPU's read sequence, followed by a
- * full barrier.  Not for direct use.
- *
- * Context: preemption disabled, inside gus_enter().
- */
-void __gus_publish(struct gus_domain *d, struct gus_reader *r)
-{
-	/* Pairs with smp_mb() in gus_scan(): store seq, then load pointers. */
-	smp_store_mb(r->seq, atomic_long_read(&d->wr_seq));
-}
-EXPORT_SYMBOL_GPL(__gus_publish);
-
 static void gus_lazy_kicked(struct rcu_head *head)
 {
 	struct gus_domain *d = container_of(head, struct gus_domain, lazy_head);
@@ -224,11 +207,11 @@ unsigned long gus_advance(struct gus_domain *d)
 		goal = get_state_synchronize_rcu();
 		gus_lazy_kick(d);
 	} else if (d->flags & GUS_DEFERRED) {
-		/* Pairs with the smp_store_mb() in __gus_publish(). */
+		/* Pairs with the smp_store_mb() in gus_enter(). */
 		smp_mb();
 		goal = atomic_long_read(&d->wr_seq) + GUS_SEQ_INCR;
 	} else {
-		/* Fully ordered: pairs with the smp_store_mb() in __gus_publish(). */
+		/* Fully ordered: pairs with the smp_store_mb() in gus_enter(). */
 		goal = atomic_long_add_return(GUS_SEQ_INCR, &d->wr_seq);
 	}
 	trace_gus_advance(d->name, goal, atomic_long_read(&d->wr_seq));
@@ -274,7 +257,7 @@ static bool gus_scan(struct gus_domain *d, unsigned long goal, unsigned long wr)
 	int cpu;
 
 	gus_count(d, GUS_EV_SCAN);
-	/* Pairs with smp_store_mb() in __gus_publish(), smp_mb() in gus_enter(). */
+	/* Pairs with smp_store_mb() and smp_mb() in gus_enter(). */
 	smp_mb();
 	for_each_possible_cpu(cpu) {
 		/* Pairs with the smp_store_release() in gus_exit(). */

@@ -122,9 +122,6 @@ struct gus_domain {
 	char name[32];
 };
 
-/* private: out-of-line halves of gus_enter()/gus_exit(). */
-void __gus_publish(struct gus_domain *d, struct gus_reader *r);
-
 /**
  * gus_enter() - enter a read section of a GUS domain.
  * @d: the domain.
@@ -147,10 +144,13 @@ static inline void gus_enter(struct gus_domain *d)
 	r = this_cpu_ptr(d->readers);
 	r->depth++;
 	barrier();		/* depth before seq, against a nesting IRQ */
-	if (READ_ONCE(r->seq) == GUS_SEQ_INVALID)
-		__gus_publish(d, r);
-	else if (!in_task())	/* the publish we interrupted may lack its barrier */
+	if (READ_ONCE(r->seq) == GUS_SEQ_INVALID) {
+		/* Pairs with smp_mb() in gus_scan(): store seq, then load pointers. */
+		smp_store_mb(r->seq, atomic_long_read(&d->wr_seq));
+	} else if (!in_task()) {
+		/* The publish we interrupted may lack its barrier (gus/gus.c). */
 		smp_mb();	/* pairs with smp_mb() in gus_scan() */
+	}
 }
 
 /**
