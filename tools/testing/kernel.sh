@@ -78,23 +78,32 @@ debian_mirror() {
 	echo "$uri"
 }
 
-private_apt() {
-	local d=$cache/apt mirror
-	mirror=$(debian_mirror)
+# A private apt configuration in DIR: its sources.list from standard
+# input, APTOPT set for apt-get and apt-cache (with any more -o options
+# given after DIR), its lists updated at most once a day.
+apt_config() {
+	local d=$1
+	shift
 	mkdir -p "$d/lists/partial" "$d/archives/partial"
-	cat >"$d/sources.list" <<-EOF
-	deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror bookworm-backports main
-	deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie-backports main
-	EOF
+	cat >"$d/sources.list"
 	APTOPT=(-o "Dir::Etc::SourceList=$d/sources.list"
 		-o "Dir::Etc::SourceParts=/dev/null"
 		-o "Dir::State::Lists=$d/lists"
 		-o "Dir::Cache=$d"
-		-o "APT::Sandbox::User=root")
+		-o "APT::Sandbox::User=root" "$@")
 	if [ ! -f "$d/.updated" ] || [ -n "$(find "$d/.updated" -mmin +1440)" ]; then
 		apt-get "${APTOPT[@]}" -q update >&2
 		touch "$d/.updated"
 	fi
+}
+
+private_apt() {
+	local mirror
+	mirror=$(debian_mirror)
+	apt_config "$cache/apt" <<-EOF
+	deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror bookworm-backports main
+	deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie-backports main
+	EOF
 }
 
 # A static busybox for ARCH's initramfs: the machine's own for x86_64;
@@ -102,23 +111,17 @@ private_apt() {
 # configuration of its own (the machine's mirror, arm64 only) and
 # unpacked, never installed.
 busybox() {
-	local arch=$1 d=$cache/apt-arm64 x=$cache/busybox-arm64 deb
+	local arch=$1 x=$cache/busybox-arm64 deb
 	case $arch in
 	x86_64) echo /bin/busybox; return ;;
 	arm64) ;;
 	*) die "unknown architecture '$arch' (known: x86_64 arm64)" ;;
 	esac
 	if [ ! -x "$x/bin/busybox" ]; then
-		mkdir -p "$d/lists/partial" "$d/archives/partial" "$cache/debs"
-		echo "deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_mirror) bookworm main" \
-			>"$d/sources.list"
-		local opt=(-o "Dir::Etc::SourceList=$d/sources.list"
-			   -o "Dir::Etc::SourceParts=/dev/null"
-			   -o "Dir::State::Lists=$d/lists" -o "Dir::Cache=$d"
-			   -o "APT::Architecture=arm64" -o "APT::Architectures=arm64"
-			   -o "APT::Sandbox::User=root")
-		apt-get "${opt[@]}" -q update >&2
-		(cd "$cache/debs" && apt-get "${opt[@]}" -q download busybox-static:arm64 >&2)
+		apt_config "$cache/apt-arm64" -o "APT::Architecture=arm64" \
+			-o "APT::Architectures=arm64" <<<"deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_mirror) bookworm main"
+		mkdir -p "$cache/debs"
+		(cd "$cache/debs" && apt-get "${APTOPT[@]}" -q download busybox-static:arm64 >&2)
 		deb=$(ls "$cache"/debs/busybox-static_*_arm64.deb | sort -V | tail -n 1)
 		rm -rf "$x"
 		dpkg-deb -x "$deb" "$x"
