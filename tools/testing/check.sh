@@ -85,11 +85,22 @@ account() {	# NAME LOGFILE SECONDS
 	[ -n "$p" ] || { p=0; f=1; }
 	passed=$((passed + p)) failed=$((failed + f))
 	table+=$(printf '%-58s %4s passed %3s failed %5ss' "$1" "$p" "$f" "$3")$'\n'
+	# What failed, under its row: CI keeps only the tail of the output.
+	[ "$f" = 0 ] || table+=$(grep -E "$failure_lines" "$2" | grep -v '^ok ' |
+				 head -n 8 | cut -c1-150 | sed 's/^/    > /')$'\n'
 }
+# The lines that say what failed: KTAP "not ok", run.sh's and ktap.py's own
+# verdicts, kernel reports.
+failure_lines='not ok |FAILED at |^FAIL|^run\.sh: |BUG:|WARNING:|KASAN:|KCSAN:|Oops|possible .*lock'
 
 work=${GUSSLAB_WORK:-}
-log=$(mktemp -d)
-trap 'rm -rf "$log"' EXIT
+# Each run's whole output stays in the cache (the last five checks), for
+# when the summary's failure lines are not enough.
+logs=${GUSSLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gusslab}/logs
+log=$logs/check-$what-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$log" || exit 1
+ls -dt "$logs"/check-* | tail -n +6 | xargs -r rm -rf
+echo "check.sh: logs in $log"
 
 start=$(date +%s)
 "$here/lint.sh" >"$log/lint" 2>&1
@@ -132,8 +143,8 @@ for r in "${runs[@]}"; do
 	# one subdirectory per run.
 	GUSSLAB_WORK=${work:+$work/$sub} \
 	"$here/run.sh" --kernel "$kernel" --flavour "$flavour" --mode "$mode" \
-		"${args[@]}" 2>&1 | tee "$log/run"
-	account "$name" "$log/run" $(($(date +%s) - start))
+		"${args[@]}" 2>&1 | tee "$log/$sub"
+	account "$name" "$log/$sub" $(($(date +%s) - start))
 done
 
 echo "=== summary"
