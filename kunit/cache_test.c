@@ -1059,6 +1059,113 @@ static int smr_writer_fn(void *arg)
 	return gus_test_park();
 }
 
+struct burst_ctx {
+	struct gus_cache *c;
+	void **objs;
+	unsigned int n;
+};
+
+static long burst_alloc_fn(void *arg)
+{
+	struct burst_ctx *b = arg;
+	unsigned int i;
+
+	for (i = 0; i < b->n; i++) {
+		b->objs[i] = gus_cache_alloc(b->c, GFP_KERNEL);
+		if (!b->objs[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static long burst_free_fn(void *arg)
+{
+	struct burst_ctx *b = arg;
+	unsigned int i;
+
+	for (i = 0; i < b->n; i++)
+		gus_cache_free(b->c, b->objs[i]);
+	return 0;
+}
+
+/* Magazines' worth of objects CPU @cpu holds in its own magazines. */
+static unsigned int burst_held(struct gus_cache *c, int cpu)
+{
+	struct gus_cpu *pc = per_cpu_ptr(c->cpu, cpu);
+
+	return (READ_ONCE(pc->alloc->count) + READ_ONCE(pc->free->count)) / c->mag_size;
+}
+
+/*
+ * A burst of remote frees larger than the ring (network receive): one CPU
+ * allocates, another of its node frees them all.  The full magazines the
+ * ring has no room for wait on the overflow list, so none is drained into
+ * the slabs and the allocating CPU gets the burst back without depot
+ * refills (but for what the freeing CPU keeps in its own magazines); past
+ * overflow_max, the rest are drained.
+ */
+static void cache_smp_burst_served_whole(struct kunit *test)
+{
+	struct burst_ctx *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	unsigned int cap, mags, held, extra = 4;
+	unsigned long drains, refills;
+	int a = 0, f = -1, cpu;
+	struct gus_node *gn;
+
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	for_each_online_cpu(cpu)
+		if (cpu != a && cpu_to_node(cpu) == cpu_to_node(a) && f < 0)
+			f = cpu;
+	if (!cpu_online(a) || f < 0)
+		kunit_skip(test, "needs two CPUs of one node");
+	b->c = cache_create(test, "kunit-burst", 64, 0, 0, NULL);
+	gn = b->c->nodes[cpu_to_mem(a)];
+	cap = gus_ring_capacity(gn->ring);
+	mags = cap + b->c->overflow_max + extra;
+	b->objs = kvcalloc(max(mags, 2 * cap) * b->c->mag_size, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b->objs);
+
+	/* Twice the ring: all of it queued, nothing drained. */
+	b->n = 2 * cap * b->c->mag_size;
+	KUNIT_ASSERT_EQ(test, work_on_cpu(a, burst_alloc_fn, b), 0L);
+	drains = gus_cache_event_sum(b->c, GUS_DEPOT_DRAIN);
+	work_on_cpu(f, burst_free_fn, b);
+	held = burst_held(b->c, f);
+	kunit_info(test, "%u objects freed on cpu %d: ring %u of %u, overflow %u (max %u), %u kept, %lu drained\n",
+		   b->n, f, gus_ring_count(gn->ring), cap, READ_ONCE(gn->nr_overflow),
+		   b->c->overflow_max, held,
+		   gus_cache_event_sum(b->c, GUS_DEPOT_DRAIN) - drains);
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(b->c, GUS_DEPOT_DRAIN), drains);
+	KUNIT_EXPECT_EQ(test, gus_ring_count(gn->ring), cap);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(gn->nr_overflow), cap - held);
+	refills = gus_cache_event_sum(b->c, GUS_DEPOT_REFILL);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(a, burst_alloc_fn, b), 0L);
+	refills = gus_cache_event_sum(b->c, GUS_DEPOT_REFILL) - refills;
+	kunit_info(test, "allocated again on cpu %d: %lu depot refills\n", a, refills);
+	KUNIT_EXPECT_LE(test, refills, (unsigned long)held + 1);	/* +1: a new slab's */
+	KUNIT_EXPECT_EQ(test, gus_ring_count(gn->ring), 0U);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(gn->nr_overflow), 0U);
+	work_on_cpu(f, burst_free_fn, b);
+	gus_cache_shrink(b->c);
+	KUNIT_EXPECT_EQ(test, gus_depot_live(b->c), 0UL);
+
+	/* Past the bound: the ring, overflow_max on the list, the rest drained. */
+	b->n = mags * b->c->mag_size;
+	KUNIT_ASSERT_EQ(test, work_on_cpu(a, burst_alloc_fn, b), 0L);
+	drains = gus_cache_event_sum(b->c, GUS_DEPOT_DRAIN);
+	work_on_cpu(f, burst_free_fn, b);
+	held = burst_held(b->c, f);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(gn->nr_overflow), b->c->overflow_max);
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(b->c, GUS_DEPOT_DRAIN) - drains,
+			(unsigned long)(extra - held));
+	/* Shrinking gives every queued magazine back. */
+	gus_cache_shrink(b->c);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(gn->nr_overflow), 0U);
+	KUNIT_EXPECT_EQ(test, gus_depot_live(b->c), 0UL);
+	kvfree(b->objs);
+	gus_cache_destroy(b->c);
+}
+
 /* Readers never see an object reused inside their section. */
 static void cache_smp_smr_no_reuse_in_section(struct kunit *test)
 {
@@ -1119,6 +1226,7 @@ static void cache_smp_smr_no_reuse_in_section(struct kunit *test)
 static struct kunit_case cache_smp_cases[] = {
 	KUNIT_CASE(cache_smp_remote_free_churn),
 	KUNIT_CASE(cache_cpu_hotplug_during_churn),
+	KUNIT_CASE(cache_smp_burst_served_whole),
 	KUNIT_CASE(cache_smp_smr_no_reuse_in_section),
 	{}
 };

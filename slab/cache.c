@@ -11,7 +11,8 @@
  *   transfer ring       full magazines between the CPUs of a node,
  *                       lock-free FIFO, one per node so that a refill
  *                       gets objects freed on its own node
- *   overflow list       SMR magazines the ring had no room for (per node)
+ *   overflow list       full magazines the ring had no room for (per node;
+ *                       ordinary caches: up to overflow_max, SMR: all)
  *   depot               slabs on per-node lists (slab/slab.c)
  *   page allocator
  *
@@ -19,7 +20,10 @@
  * and the free one has objects, or when the free one fills and the alloc
  * one is empty (Bonwick's magazine layer).  Otherwise a full free magazine
  * goes to the ring and a dry alloc magazine is replaced by one from the
- * ring; when the ring is full or empty, the depot takes or gives objects.
+ * ring; when the ring is full it waits on the overflow list, a lock taken
+ * once per magazine, so that a burst of remote frees (network receive)
+ * reaches the allocating CPUs whole.  When the overflow list is at its
+ * bound or the queue is empty, the depot takes or gives objects.
  *
  * SMR caches (GUS_CACHE_SMR) reclaim through a GUS domain: one of their
  * own, named after the cache, or one the caller passes in struct
@@ -157,7 +161,7 @@ void gus_objs_reached(struct gus_cache *c, void **objs, unsigned int n)
 			memset(objs[i], 0, c->object_size);
 }
 
-/* ---- SMR queue: ring first, overflow list behind it ------------------- */
+/* ---- the queue of full magazines: ring first, overflow list behind ---- */
 
 /*
  * How stamps are checked.  With preemption off (a refill) the readers are
@@ -184,11 +188,32 @@ static bool gus_mag_reached(void *item, void *arg)
 	return gus_stamp_reached(arg, READ_ONCE(m->stamp));
 }
 
+/*
+ * Put @m on @gn's overflow list, unless it is an ordinary cache's and the
+ * list holds overflow_max magazines.  Return: whether it did.
+ */
+static bool gus_overflow_add(struct gus_cache *c, struct gus_node *gn, struct gus_mag *m)
+{
+	bool smr = gus_cache_is_smr(c);
+	unsigned long flags;
+	bool added = false;
+
+	if (!smr && READ_ONCE(gn->nr_overflow) >= c->overflow_max)
+		return false;		/* a racy look first: no lock when full */
+	spin_lock_irqsave(&gn->overflow_lock, flags);
+	if (smr || gn->nr_overflow < c->overflow_max) {
+		list_add_tail(&m->node, &gn->overflow);
+		WRITE_ONCE(gn->nr_overflow, gn->nr_overflow + 1);
+		added = true;
+	}
+	spin_unlock_irqrestore(&gn->overflow_lock, flags);
+	return added;
+}
+
 /* Queue a full magazine on @node's ring; SMR magazines are stamped first. */
 static void gus_queue_full(struct gus_cache *c, struct gus_mag *m, int node)
 {
 	struct gus_node *gn = c->nodes[node];
-	unsigned long flags;
 
 	if (gus_cache_is_smr(c))
 		m->stamp = gus_advance(c->domain);
@@ -199,18 +224,16 @@ static void gus_queue_full(struct gus_cache *c, struct gus_mag *m, int node)
 		return;
 	}
 	gus_cache_count(c, GUS_RING_FULL);
-	if (!gus_cache_is_smr(c)) {
-		this_cpu_sub(c->cpu->queued, m->count);
-		gus_mag_drain(c, m);
-		gus_mag_put_empty(c, m);
+	if (gus_overflow_add(c, gn, m)) {
+		gus_cache_count(c, GUS_OVERFLOW_PUSH);
 		return;
 	}
-	spin_lock_irqsave(&gn->overflow_lock, flags);
-	list_add_tail(&m->node, &gn->overflow);
-	spin_unlock_irqrestore(&gn->overflow_lock, flags);
+	this_cpu_sub(c->cpu->queued, m->count);
+	gus_mag_drain(c, m);
+	gus_mag_put_empty(c, m);
 }
 
-/* The oldest overflow magazine of @gn, if its stamp is reached. */
+/* The oldest overflow magazine of @gn, if it may be reused (SMR: stamp). */
 static struct gus_mag *gus_overflow_take(struct gus_cache *c, struct gus_node *gn,
 					 struct gus_stamp_check *sc)
 {
@@ -221,13 +244,17 @@ static struct gus_mag *gus_overflow_take(struct gus_cache *c, struct gus_node *g
 		return NULL;
 	spin_lock_irqsave(&gn->overflow_lock, flags);
 	m = list_first_entry_or_null(&gn->overflow, struct gus_mag, node);
-	if (m && gus_stamp_reached(sc, m->stamp))
+	if (m && (!gus_cache_is_smr(c) || gus_stamp_reached(sc, m->stamp))) {
 		list_del_init(&m->node);
-	else
+		WRITE_ONCE(gn->nr_overflow, gn->nr_overflow - 1);
+	} else {
 		m = NULL;
+	}
 	spin_unlock_irqrestore(&gn->overflow_lock, flags);
-	if (m)
+	if (m) {
 		this_cpu_sub(c->cpu->queued, m->count);
+		gus_cache_count(c, GUS_OVERFLOW_POP);
+	}
 	return m;
 }
 
@@ -266,7 +293,7 @@ static struct gus_mag *gus_take_full(struct gus_cache *c, struct gus_node *gn,
 		trace_gus_ring_to_mag(c->name, m->count, m->stamp);
 	} else {
 		gus_cache_count(c, err == -EBUSY ? GUS_SMR_NOT_READY : GUS_RING_EMPTY);
-		m = gus_cache_is_smr(c) ? gus_overflow_take(c, gn, sc) : NULL;
+		m = gus_overflow_take(c, gn, sc);
 	}
 	if (m && gus_cache_is_smr(c))
 		gus_objs_reached(c, m->objs, m->count);	/* no reader sees them now */
@@ -1180,7 +1207,7 @@ unsigned long gus_cache_reclaim(struct gus_cache *c, bool wait)
 			gus_mag_put_empty(c, m);
 			n++;
 		}
-		while (smr && (m = gus_overflow_take(c, gn, &sc))) {
+		while ((m = gus_overflow_take(c, gn, &sc))) {
 			gus_mag_drain(c, m);
 			gus_mag_put_empty(c, m);
 			n++;
@@ -1302,6 +1329,8 @@ static int gus_cache_geometry(struct gus_cache *c)
 	c->min_objects = ((PAGE_SIZE << order) - c->offset) / c->size;
 	c->size_recip = reciprocal_value(c->size);
 	c->mag_size = gus_mag_size_for(c->size);
+	c->overflow_max = min_t(unsigned int, GUS_OVERFLOW_OBJS,
+				GUS_OVERFLOW_BYTES / c->size) / c->mag_size;
 	return 0;
 }
 

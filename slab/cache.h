@@ -12,6 +12,7 @@
 #include <linux/local_lock.h>
 #include <linux/reciprocal_div.h>
 #include <linux/shrinker.h>
+#include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <gusslab.h>
 #include <gusslab_compat.h>
@@ -24,6 +25,14 @@
 #define GUS_MAX_SIZE		(PAGE_SIZE << GUS_MAX_ORDER)	/* largest object */
 #define GUS_OFF_SLAB_SIZE	(PAGE_SIZE / 2)	/* larger: header kmalloc'ed */
 #define GUS_QUEUE_KEEP		8		/* SMR: queued magazines kept */
+/*
+ * Ordinary caches: full magazines the ring has no room for wait on the
+ * overflow list, up to this many objects or bytes per node, so that a
+ * burst of remote frees reaches the allocating CPUs whole, a magazine at
+ * a time; beyond that they are drained into the slabs.
+ */
+#define GUS_OVERFLOW_OBJS	16384
+#define GUS_OVERFLOW_BYTES	SZ_4M
 
 /* A magazine: a stack of object pointers. */
 struct gus_mag {
@@ -63,12 +72,14 @@ struct gus_slab {
 
 /*
  * Per node: the slab lists, and the queue of full magazines freed on the
- * node's CPUs (the transfer ring, and SMR magazines it had no room for).
+ * node's CPUs (the transfer ring, and the overflow list of those it had
+ * no room for: every one for SMR caches, up to overflow_max for others).
  */
 struct gus_node {
 	struct gus_ring *ring;		/* full magazines, FIFO */
-	spinlock_t overflow_lock;	/* protects overflow */
-	struct list_head overflow;	/* SMR magazines the ring had no room for */
+	spinlock_t overflow_lock;	/* protects overflow, nr_overflow */
+	struct list_head overflow;	/* full magazines the ring had no room for */
+	unsigned int nr_overflow;	/* magazines on it */
 	spinlock_t lock;		/* protects the lists and counts */
 	struct list_head partial, full, empty;
 	struct list_head deferred;	/* SMR: slabs with pending objects */
@@ -101,6 +112,8 @@ enum gus_cache_event {
 	GUS_ORDER_FALLBACK,	/* slabs grown at min_order: c->order failed */
 	GUS_ALLOC_NODE,		/* gus_cache_alloc_node() for another node */
 	GUS_CPU_BUSY,		/* calls that interrupted the magazines' holder */
+	GUS_OVERFLOW_PUSH,	/* full magazines put on the overflow list */
+	GUS_OVERFLOW_POP,	/* full magazines taken from it */
 	GUS_NR_CACHE_EVENTS
 };
 
@@ -139,6 +152,7 @@ struct gus_cache {
 	bool off_slab;			/* header kmalloc'ed, not in the pages */
 	struct reciprocal_value size_recip;	/* divides by size, fast */
 	unsigned int mag_size;		/* objects per magazine */
+	unsigned int overflow_max;	/* ordinary caches: magazines, per node */
 	void (*ctor)(void *obj);
 	unsigned int *random_seq;	/* FREELIST_RANDOM: carving order, or NULL */
 	/* Debug caches (slab/debug.c); otherwise 0. */

@@ -51,6 +51,8 @@ static const char *const gus_cache_event_names[GUS_NR_CACHE_EVENTS] = {
 	[GUS_ORDER_FALLBACK] = "order_fallback",
 	[GUS_ALLOC_NODE] = "alloc_node",
 	[GUS_CPU_BUSY] = "cpu_busy",
+	[GUS_OVERFLOW_PUSH] = "overflow_push",
+	[GUS_OVERFLOW_POP] = "overflow_pop",
 };
 
 /* Objects in another CPU's magazine; the caller holds rcu_read_lock(). */
