@@ -22,6 +22,8 @@
  *   bulk       alloc_bulk+free_bulk of 1..256 objects, per object
  *   shuffle    allocate 10,000 objects, free them in a random order
  *   remote     one CPU allocates, another frees (objects per second)
+ *   burst      the same in bursts of 256 to 16384 objects, with the ring
+ *              hit ratio (tools/bench/burst.c; burst= picks one size)
  *   scaling    1..N/2 producer/consumer CPU pairs, objects per second per
  *              pair, and the ring's hit ratio (pops / (pops + empty))
  *   smr        free+reuse of an SMR cache with readers on the other CPUs
@@ -47,7 +49,9 @@
  *              and classifies their instructions: the cache pair vs
  *              kmem_cache, gus_kmalloc vs kmalloc, the read sections vs
  *              RCU and SRCU, and the empty loop; each interval 16 times so
- *              that one an interrupt landed in can be discarded
+ *              that one an interrupt landed in can be discarded; then bulk
+ *              128 and 256 (8 bulks an interval) and bursts of 4096 remote
+ *              frees (burst.c), counted per object
  *
  * The module parameter cases= (e.g. cases=call,smr) runs only the cases
  * named; empty (the default) runs them all but census, which only means
@@ -68,10 +72,11 @@
 #include <gusslab_compat.h>
 #include "../../slab/cache.h"
 #include "../../slab/kmalloc.h"
+#include "bench.h"
 
 GUS_IMPORT_INTERNAL();
 
-static unsigned int loops = 1000000;
+unsigned int loops = 1000000;
 module_param(loops, uint, 0444);
 MODULE_PARM_DESC(loops, "iterations of the single-CPU cases");
 
@@ -106,12 +111,12 @@ static const struct {
 
 DEFINE_STATIC_SRCU(bench_srcu);
 
-static u64 per_op(u64 t0, unsigned long n)
+u64 per_op(u64 t0, unsigned long n)
 {
 	return div64_u64((ktime_get_ns() - t0) * 1000, n);	/* picoseconds */
 }
 
-static void bench_report(const char *cas, const char *what, u64 ps, u64 base_ps)
+void bench_report(const char *cas, const char *what, u64 ps, u64 base_ps)
 {
 	pr_info("BENCH %-10s %-22s %8llu.%03llu ns  ratio %llu.%02llu\n", cas, what,
 		ps / 1000, ps % 1000, div64_u64(ps, base_ps ?: 1),
@@ -406,8 +411,6 @@ out:
 }
 
 /* ---- the cache against SLUB ----------------------------------------- */
-
-#define OBJ_SIZE	64
 
 /*
  * What the stats counters cost the alloc+free pair: rounds alternate
@@ -1268,15 +1271,10 @@ static void bench_call(void)
 #ifdef CONFIG_X86
 #define CENSUS_LOOPS	1000
 #define CENSUS_REPS	16
-
-enum census_id {
-	CENSUS_EMPTY, CENSUS_GUS_PAIR, CENSUS_SLUB_PAIR, CENSUS_GUS_KMALLOC,
-	CENSUS_KMALLOC, CENSUS_GUS_DEFAULT, CENSUS_GUS_DEFERRED, CENSUS_GUS_LAZY,
-	CENSUS_RCU, CENSUS_SRCU, CENSUS_CHECK,
-};
+#define CENSUS_BULK_OPS	8	/* bulk operations per interval */
 
 /* The names census.sh prints; the plugin knows only the ids. */
-static const char *const census_names[] = {
+const char *const census_names[CENSUS_NR] = {
 	[CENSUS_EMPTY] = "empty loop",
 	[CENSUS_GUS_PAIR] = "gus_cache_alloc+free",
 	[CENSUS_SLUB_PAIR] = "kmem_cache_alloc+free",
@@ -1288,32 +1286,26 @@ static const char *const census_names[] = {
 	[CENSUS_RCU] = "rcu_read_lock+unlock",
 	[CENSUS_SRCU] = "srcu_read_lock+unlock",
 	[CENSUS_CHECK] = "self-check",
+	[CENSUS_GUS_BULK128] = "gus bulk 128, per object",
+	[CENSUS_SLUB_BULK128] = "kmem_cache bulk 128, per object",
+	[CENSUS_GUS_BULK256] = "gus bulk 256, per object",
+	[CENSUS_SLUB_BULK256] = "kmem_cache bulk 256, per object",
+	[CENSUS_GUS_BURST_ALLOC] = "gus burst alloc, per object",
+	[CENSUS_GUS_BURST_FREE] = "gus burst remote free, per object",
+	[CENSUS_SLUB_BURST_ALLOC] = "kmem_cache burst alloc, per object",
+	[CENSUS_SLUB_BURST_FREE] = "kmem_cache burst remote free, per object",
 };
 
-/* What the operations work on: 64-byte caches, a domain per mode. */
+/*
+ * What the operations work on: 64-byte caches, a domain per mode, room
+ * for a bulk of 256.
+ */
 struct census_ctx {
 	struct kmem_cache *k;
 	struct gus_cache *g;
 	struct gus_domain *d[ARRAY_SIZE(modes)];
+	void **bulk;
 };
-
-/*
- * The census markers (tools/census/census.c), all architectural no-ops:
- * xchg %bx,%bx starts an interval, then nopl @id(%rax) and nopl
- * CENSUS_LOOPS(%rax), with 32-bit displacements, tell the plugin which
- * measurement and how many operations; xchg %cx,%cx stops it.  @id must be
- * a compile-time constant.
- */
-static __always_inline void census_mark(const bool start, const enum census_id id)
-{
-	if (start)
-		asm volatile(".byte 0x66, 0x87, 0xdb\n\t"
-			     ".byte 0x0f, 0x1f, 0x80\n\t.long %c0\n\t"
-			     ".byte 0x0f, 0x1f, 0x80\n\t.long %c1"
-			     : : "i" (id), "i" (CENSUS_LOOPS) : "memory");
-	else
-		asm volatile(".byte 0x66, 0x87, 0xc9" : : : "memory");
-}
 
 static unsigned int census_word;
 static u8 census_buf[16];
@@ -1347,6 +1339,7 @@ static __always_inline void census_check(void)
 /* One operation of measurement @id (a constant: the switch folds away). */
 static __always_inline void census_op(const enum census_id id, struct census_ctx *x)
 {
+	unsigned int nb;
 	int idx;
 
 	switch (id) {
@@ -1385,16 +1378,32 @@ static __always_inline void census_op(const enum census_id id, struct census_ctx
 	case CENSUS_CHECK:
 		census_check();
 		break;
+	case CENSUS_GUS_BULK128:
+	case CENSUS_GUS_BULK256:
+		nb = id == CENSUS_GUS_BULK128 ? 128 : 256;
+		if (gus_cache_alloc_bulk(x->g, GFP_KERNEL, nb, x->bulk))
+			gus_cache_free_bulk(x->g, nb, x->bulk);
+		break;
+	case CENSUS_SLUB_BULK128:
+	case CENSUS_SLUB_BULK256:
+		nb = id == CENSUS_SLUB_BULK128 ? 128 : 256;
+		if (kmem_cache_alloc_bulk(x->k, GFP_KERNEL, nb, x->bulk))
+			kmem_cache_free_bulk(x->k, nb, x->bulk);
+		break;
+	default:
+		break;
 	}
 }
 
 /*
- * CENSUS_LOOPS operations without the markers (the slabs and magazines
- * they need are then there), then CENSUS_REPS intervals, each with
+ * @ops operations without the markers (the slabs and magazines they need
+ * are then there), then CENSUS_REPS intervals of @ops, each with
  * preemption off, interrupts on, and its TCG time printed (the plugin's
- * callbacks included: a secondary figure).
+ * callbacks included: a secondary figure).  The plugin divides by @n, the
+ * operations (or, for a bulk, the objects) an interval spans.
  */
-static __always_inline void census_case(const enum census_id id, struct census_ctx *x)
+static __always_inline void census_run(const enum census_id id, struct census_ctx *x,
+				       const unsigned int ops, const unsigned int n)
 {
 	/*
 	 * A copy whose address does not escape: its pointers stay in
@@ -1405,20 +1414,32 @@ static __always_inline void census_case(const enum census_id id, struct census_c
 	unsigned int r, i;
 	u64 t0;
 
-	for (i = 0; i < CENSUS_LOOPS; i++)
+	for (i = 0; i < ops; i++)
 		census_op(id, &lx);
 	for (r = 0; r < CENSUS_REPS; r++) {
 		preempt_disable();
 		t0 = ktime_get_ns();
-		census_mark(true, id);
-		for (i = 0; i < CENSUS_LOOPS; i++)
+		census_mark(true, id, n);
+		for (i = 0; i < ops; i++)
 			census_op(id, &lx);
-		census_mark(false, id);
+		census_mark(false, id, 0);
 		pr_info("BENCH census id=%d rep=%u tcg_ps=%llu %s\n", id, r,
-			per_op(t0, CENSUS_LOOPS), census_names[id]);
+			per_op(t0, n), census_names[id]);
 		preempt_enable();
 		cond_resched();
 	}
+}
+
+static __always_inline void census_case(const enum census_id id, struct census_ctx *x)
+{
+	census_run(id, x, CENSUS_LOOPS, CENSUS_LOOPS);
+}
+
+/* A bulk of @objs objects allocated and freed, counted per object. */
+static __always_inline void census_bulk(const enum census_id id, struct census_ctx *x,
+					const unsigned int objs)
+{
+	census_run(id, x, CENSUS_BULK_OPS, CENSUS_BULK_OPS * objs);
 }
 
 static void bench_census(void)
@@ -1426,6 +1447,7 @@ static void bench_census(void)
 	struct census_ctx x = {
 		.k = kmem_cache_create("census-slub", OBJ_SIZE, 0, 0, NULL),
 		.g = gus_cache_create("census-gus", OBJ_SIZE, 0, 0, NULL),
+		.bulk = kcalloc(256, sizeof(void *), GFP_KERNEL),
 	};
 	unsigned int m;
 
@@ -1434,7 +1456,7 @@ static void bench_census(void)
 		if (!x.d[m])
 			goto out;
 	}
-	if (!x.k || !x.g)
+	if (!x.k || !x.g || !x.bulk)
 		goto out;
 	pr_info("BENCH census: %u intervals of %u operations each, cpu %d\n",
 		CENSUS_REPS, CENSUS_LOOPS, raw_smp_processor_id());
@@ -1449,7 +1471,13 @@ static void bench_census(void)
 	census_case(CENSUS_RCU, &x);
 	census_case(CENSUS_SRCU, &x);
 	census_case(CENSUS_CHECK, &x);
+	census_bulk(CENSUS_GUS_BULK128, &x, 128);
+	census_bulk(CENSUS_SLUB_BULK128, &x, 128);
+	census_bulk(CENSUS_GUS_BULK256, &x, 256);
+	census_bulk(CENSUS_SLUB_BULK256, &x, 256);
+	bench_census_burst();
 out:
+	kfree(x.bulk);
 	for (m = 0; m < ARRAY_SIZE(modes); m++)
 		if (x.d[m])
 			gus_domain_destroy(x.d[m]);
@@ -1484,6 +1512,8 @@ static int __init bench_init(void)
 		bench_shuffle();
 	if (bench_want("remote"))
 		bench_remote();
+	if (bench_want("burst"))
+		bench_burst();
 	if (bench_want("scaling"))
 		bench_scaling();
 	if (bench_want("smr"))
