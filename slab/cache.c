@@ -1043,7 +1043,7 @@ int gus_cache_alloc_bulk(struct gus_cache *c, gfp_t gfp, size_t n, void **p)
 {
 	struct gus_cpu *pc;
 	struct gus_mag *m;
-	size_t i = 0, j;
+	size_t i = 0, j, k;
 	int err;
 
 	might_alloc(gfp);
@@ -1056,11 +1056,12 @@ int gus_cache_alloc_bulk(struct gus_cache *c, gfp_t gfp, size_t n, void **p)
 	for (;;) {
 		pc = this_cpu_ptr(c->cpu);
 		m = pc->alloc;
-		while (i < n && m->count) {
-			p[i] = m->objs[--m->count];
-			trace_gus_alloc(c->name, p[i++]);
-			gus_cpu_count(pc, GUS_ALLOC_FAST);
-		}
+		k = min_t(size_t, n - i, m->count);	/* a run off the magazine */
+		for (j = 0; j < k; j++)
+			p[i + j] = m->objs[m->count - 1 - j];
+		m->count -= k;
+		i += k;
+		gus_cpu_count_n(pc, GUS_ALLOC_FAST, k);
 		if (i == n)
 			break;
 		err = gus_refill(c, pc) ? 0 : gus_grow_refill(c, gfp);
@@ -1079,15 +1080,15 @@ busy:				/* the rest from the slabs, past the magazines */
 		p[i] = gus_alloc_busy(c, gfp);
 		if (!p[i])
 			goto failed;
-		trace_gus_alloc(c->name, p[i]);
 	}
 done:
-	for (j = 0; j < n; j++)
-		gus_alloc_hooks(c, p[j], gfp);
+	if (gus_alloc_finishing() || gus_want_zero(c, gfp))
+		for (j = 0; j < n; j++)
+			gus_alloc_finish(c, p[j], gfp);
 	return n;
 failed:
 	for (j = 0; j < i; j++)		/* handed out, as far as frees go */
-		gus_alloc_hooks(c, p[j], gfp);
+		gus_alloc_finish(c, p[j], gfp);
 	gus_cache_free_bulk(c, i, p);
 	return 0;
 }
@@ -1103,34 +1104,44 @@ EXPORT_SYMBOL_GPL(gus_cache_alloc_bulk);
  */
 void gus_cache_free_bulk(struct gus_cache *c, size_t n, void **p)
 {
+	unsigned long fast = 0;
 	struct gus_cpu *pc;
 	struct gus_mag *m;
 	size_t i = 0;
+	void *obj;
 
 	/* Debug caches check each object on their own; a busy CPU too. */
 	if (gus_cache_debug(c) || unlikely(!gus_cpu_get(c, &pc)))
 		goto one_by_one;
-	m = pc->free;
-	for (; i < n && m->count < m->size; i++) {
-		if (!p[i])
+	for (; i < n; i++) {
+		obj = p[i];
+		if (!obj)
 			continue;
-		trace_gus_free(c->name, p[i]);
-		if (gus_free_refused(c, p[i])) {
-			gus_cache_report(c, p[i], "not an object of this cache");
-			continue;
-		}
-		if (gus_obj_remote(p[i])) {
-			gus_free_remote(c, pc, p[i]);
+		trace_gus_free(c->name, obj);
+		if (gus_free_refused(c, obj)) {
+			gus_cache_report(c, obj, "not an object of this cache");
 			continue;
 		}
-		if (unlikely(m->count && m->objs[m->count - 1] == p[i])) {
-			gus_cache_report(c, p[i], "double free");
+		if (gus_obj_remote(obj)) {
+			gus_free_remote(c, pc, obj);
 			continue;
 		}
-		gus_free_hooks(c, p[i]);
-		m->objs[m->count++] = p[i];
-		gus_cpu_count(pc, GUS_FREE_FAST);
+		m = pc->free;
+		if (unlikely(m->count && m->objs[m->count - 1] == obj)) {
+			gus_cache_report(c, obj, "double free");
+			continue;
+		}
+		gus_free_hooks(c, obj);
+		if (unlikely(m->count == m->size)) {	/* move it on, as gus_free_full() */
+			if (!gus_free_slow(c, pc, obj))
+				continue;		/* SMR, no magazine: in its slab */
+			m = pc->free;
+		} else {
+			fast++;
+		}
+		m->objs[m->count++] = obj;
 	}
+	gus_cpu_count_n(pc, GUS_FREE_FAST, fast);
 	gus_cpu_put(pc);
 one_by_one:
 	for (; i < n; i++)

@@ -234,6 +234,14 @@ static __always_inline void gus_cpu_count(struct gus_cpu *pc, enum gus_cache_eve
 		data_race(pc->ev[e]++);	/* one writer; the sums read racily */
 }
 
+/* @n events @e at once (the bulk paths). */
+static __always_inline void gus_cpu_count_n(struct gus_cpu *pc, enum gus_cache_event e,
+					    unsigned long n)
+{
+	if (static_branch_likely(&gus_stats_key))
+		data_race(pc->ev[e] += n);	/* as gus_cpu_count() */
+}
+
 /* slab/slab.c: the depot. */
 int gus_depot_init(struct gus_cache *c);
 void gus_depot_exit(struct gus_cache *c);
