@@ -615,10 +615,12 @@ log=$work/console.log
 : >"$log"
 echo "run.sh: booting $tag, mode $mode, $smp vCPUs (console: $log)"
 [ $verbose = 1 ] && { tail -f "$log" & tailpid=$!; }
-# One boot.  Returns qemu's status, 124 on the overall timeout, or 125 when
-# the kernel never reached our /init within $boot_limit seconds: under TCG
-# a boot now and then stalls in early RCU self-tests, before any gusslab
-# code has run (Documentation/testing.rst).
+# One boot.  Returns qemu's status, 124 on the overall timeout, 125 when
+# the kernel never reached our /init within $boot_limit seconds (under TCG
+# a boot now and then stalls in early RCU self-tests), or 126 when it died
+# before our /init (Debian's 7.3 kernel once took an int3 Oops patching a
+# static key in sched_clock under multi-threaded TCG): both before any
+# gusslab code has run (Documentation/testing.rst).
 boot() {
 	: >"$log"
 	timeout "$timeout" "${qemu[@]}" -accel tcg,thread=multi \
@@ -636,21 +638,27 @@ boot() {
 		sleep 1
 		waited=$((waited + 1))
 	done
-	wait $pid
+	wait $pid || return
+	grep -q GUSSLAB-START "$log" || return 126
 }
 rc=0
 boot || rc=$?
-if [ $rc = 125 ]; then
+if [ $rc = 125 ] || [ $rc = 126 ]; then
 	cp "$log" "$work/console.stalled.log"
-	echo "run.sh: the kernel did not reach /init in $boot_limit s (before any gusslab code ran); its last lines:"
+	if [ $rc = 125 ]; then
+		echo "run.sh: the kernel did not reach /init in $boot_limit s (before any gusslab code ran); its last lines:"
+	else
+		echo "run.sh: the kernel died before /init (before any gusslab code ran); its last lines:"
+	fi
+	grep -a -m 3 -E 'Oops|BUG:|panic' "$log" | sed 's/^/    /'
 	tail -n 5 "$log" | sed 's/^/    /'
-	echo "run.sh: booting again, once (the stalled console: $work/console.stalled.log)"
+	echo "run.sh: booting again, once (the first console: $work/console.stalled.log)"
 	rc=0
 	boot || rc=$?
 fi
 [ $verbose = 1 ] && kill "$tailpid" 2>/dev/null
-if [ $rc = 125 ]; then
-	echo "FAIL: the kernel twice did not reach /init in $boot_limit s"
+if [ $rc = 125 ] || [ $rc = 126 ]; then
+	echo "FAIL: the kernel twice did not reach /init (in $boot_limit s, or alive)"
 	echo "0 passed, 1 failed"
 	exit 1
 fi
