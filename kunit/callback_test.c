@@ -569,14 +569,24 @@ static void gus_callback_destroy_flushes(struct kunit *test)
 	struct cb_ctx *x = cb_ctx(test);
 	struct cb_obj *o = cb_objs(test, x, CB_DESTROY);
 	struct cb_reader r = {};
+	unsigned long pending;
 	unsigned int i;
 
 	if (num_online_cpus() < 2)
 		kunit_skip(test, "needs two CPUs");
-	cb_reader_start(test, &r, x->d, cb_other_cpu(), CB_HOLD_MS);
+	/*
+	 * Held 10 times CB_HOLD_MS: on the arm64 KASAN guest the 1000 calls
+	 * once outlasted a 100 ms reader (253 left pending).  Counted only
+	 * while the reader is still in its section.
+	 */
+	cb_reader_start(test, &r, x->d, cb_other_cpu(), 10 * CB_HOLD_MS);
 	for (i = 0; i < CB_DESTROY; i++)
 		gus_call(x->d, &o[i].head, i % 10 ? cb_count : cb_chain_first);
-	KUNIT_EXPECT_EQ(test, gus_callbacks_pending(x->d), (unsigned long)CB_DESTROY);
+	pending = gus_callbacks_pending(x->d);
+	if (atomic_read(&r.state) == 1)
+		KUNIT_EXPECT_EQ(test, pending, (unsigned long)CB_DESTROY);
+	else
+		kunit_info(test, "the reader left before the count: %lu pending\n", pending);
 	gus_domain_destroy(x->d);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&x->ran), (long)CB_DESTROY);
 	KUNIT_EXPECT_EQ(test, atomic_read(&x->chain_ran), (int)CB_DESTROY / 10);
