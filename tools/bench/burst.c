@@ -190,10 +190,37 @@ static unsigned long burst_hit(struct gus_cache *g, bool overflow)
 	return all ? (ring + (overflow ? over : 0)) * 100 / all : 0;
 }
 
+/* Where @g's refills came from, and what found the ring full. */
+static void burst_print_queue(const char *what, struct gus_cache *g)
+{
+	pr_info("BENCH %s: ring hit %lu%%, queue hit %lu%% (ring pops %lu, overflow pops %lu, swaps %lu, depot refills %lu), ring full %lu, drains %lu\n",
+		what, burst_hit(g, false), burst_hit(g, true),
+		gus_cache_event_sum(g, GUS_RING_POP),
+		gus_cache_event_sum(g, GUS_OVERFLOW_POP),
+		gus_cache_event_sum(g, GUS_MAG_SWAP),
+		gus_cache_event_sum(g, GUS_DEPOT_REFILL),
+		gus_cache_event_sum(g, GUS_RING_FULL),
+		gus_cache_event_sum(g, GUS_DEPOT_DRAIN));
+}
+
+/* One side's timed bursts.  Return: ps per object allocated and freed, 0 on failure. */
+static u64 burst_timed(struct burst_run *b, bool slub)
+{
+	u64 objs = (u64)b->rounds * b->n;
+
+	b->slub = slub;
+	if (!burst_run(b))
+		return 0;
+	pr_info("BENCH burst      %u: %s alloc %llu ps free %llu ps per object\n", b->n,
+		slub ? "kmem_cache" : "gus_cache", div64_u64(b->alloc_ns * 1000, objs),
+		div64_u64(b->free_ns * 1000, objs));
+	return div64_u64((b->alloc_ns + b->free_ns) * 1000, objs) ?: 1;
+}
+
 static void burst_one(unsigned int n)
 {
 	struct burst_run b = { .n = n, .rounds = max(loops / 4 / n, 4U) };
-	u64 slub_ps, gus_ps, objs = (u64)b.rounds * n;
+	u64 slub_ps, gus_ps;
 	char what[40];
 
 	b.objs = kvmalloc_array(n, sizeof(void *), GFP_KERNEL);
@@ -201,28 +228,14 @@ static void burst_one(unsigned int n)
 	b.g = gus_cache_create("bench-burst-gus", OBJ_SIZE, 0, 0, NULL);
 	if (!b.objs || !b.k || !b.g)
 		goto out;
-	b.slub = true;
-	if (!burst_run(&b))
+	slub_ps = burst_timed(&b, true);
+	gus_ps = slub_ps ? burst_timed(&b, false) : 0;
+	if (!gus_ps)
 		goto out;
-	slub_ps = div64_u64((b.alloc_ns + b.free_ns) * 1000, objs);
-	pr_info("BENCH burst      %u: kmem_cache alloc %llu ps free %llu ps per object\n", n,
-		div64_u64(b.alloc_ns * 1000, objs), div64_u64(b.free_ns * 1000, objs));
-	b.slub = false;
-	if (!burst_run(&b))
-		goto out;
-	gus_ps = div64_u64((b.alloc_ns + b.free_ns) * 1000, objs);
-	pr_info("BENCH burst      %u: gus_cache alloc %llu ps free %llu ps per object\n", n,
-		div64_u64(b.alloc_ns * 1000, objs), div64_u64(b.free_ns * 1000, objs));
 	snprintf(what, sizeof(what), "burst %u (slub %llu ps)", n, slub_ps);
 	bench_report("burst", what, gus_ps, slub_ps);
-	pr_info("BENCH burst      %u: ring hit %lu%%, queue hit %lu%% (ring pops %lu, overflow pops %lu, swaps %lu, depot refills %lu), ring full %lu, drains %lu\n",
-		n, burst_hit(b.g, false), burst_hit(b.g, true),
-		gus_cache_event_sum(b.g, GUS_RING_POP),
-		gus_cache_event_sum(b.g, GUS_OVERFLOW_POP),
-		gus_cache_event_sum(b.g, GUS_MAG_SWAP),
-		gus_cache_event_sum(b.g, GUS_DEPOT_REFILL),
-		gus_cache_event_sum(b.g, GUS_RING_FULL),
-		gus_cache_event_sum(b.g, GUS_DEPOT_DRAIN));
+	snprintf(what, sizeof(what), "burst      %u", n);
+	burst_print_queue(what, b.g);
 out:
 	gus_cache_destroy(b.g);
 	kmem_cache_destroy(b.k);
@@ -247,13 +260,39 @@ void bench_burst(void)
 }
 
 #ifdef CONFIG_X86
+#define CENSUS_BURST_REPS	16
+
+static void burst_census_report(enum census_id id, u64 ns)
+{
+	pr_info("BENCH census id=%d rep=0 tcg_ps=%llu %s\n", id,
+		div64_u64(ns * 1000, CENSUS_BURST_REPS * CENSUS_BURST), census_names[id]);
+}
+
 /*
- * The census of bursts of CENSUS_BURST objects: two bursts unmarked (the
- * slabs they need are then there), then 16 marked, SLUB's then ours.
+ * One side's census: two bursts unmarked (the slabs they need are then
+ * there), then CENSUS_BURST_REPS marked.  Return: false on failure.
  */
+static bool burst_census_side(struct burst_run *b, bool slub, enum census_id alloc,
+			      enum census_id free)
+{
+	b->slub = slub;
+	b->census = false;
+	b->rounds = 2;
+	if (!burst_run(b))
+		return false;
+	b->census = true;
+	b->rounds = CENSUS_BURST_REPS;
+	if (!burst_run(b))
+		return false;
+	burst_census_report(alloc, b->alloc_ns);
+	burst_census_report(free, b->free_ns);
+	return true;
+}
+
+/* The census of bursts of CENSUS_BURST objects, SLUB's then ours. */
 void bench_census_burst(void)
 {
-	struct burst_run b = { .n = CENSUS_BURST, .rounds = 2 };
+	struct burst_run b = { .n = CENSUS_BURST };
 
 	if (num_online_cpus() < 2)
 		return;
@@ -262,38 +301,10 @@ void bench_census_burst(void)
 	b.g = gus_cache_create("census-burst-gus", OBJ_SIZE, 0, 0, NULL);
 	if (!b.objs || !b.k || !b.g)
 		goto out;
-	b.slub = true;
-	if (!burst_run(&b))
+	if (!burst_census_side(&b, true, CENSUS_SLUB_BURST_ALLOC, CENSUS_SLUB_BURST_FREE) ||
+	    !burst_census_side(&b, false, CENSUS_GUS_BURST_ALLOC, CENSUS_GUS_BURST_FREE))
 		goto out;
-	b.census = true;
-	b.rounds = 16;
-	if (!burst_run(&b))
-		goto out;
-	pr_info("BENCH census id=%d rep=0 tcg_ps=%llu %s\n", CENSUS_SLUB_BURST_ALLOC,
-		div64_u64(b.alloc_ns * 1000, 16 * CENSUS_BURST),
-		census_names[CENSUS_SLUB_BURST_ALLOC]);
-	pr_info("BENCH census id=%d rep=0 tcg_ps=%llu %s\n", CENSUS_SLUB_BURST_FREE,
-		div64_u64(b.free_ns * 1000, 16 * CENSUS_BURST),
-		census_names[CENSUS_SLUB_BURST_FREE]);
-	b.slub = false;
-	b.census = false;
-	b.rounds = 2;
-	if (!burst_run(&b))
-		goto out;
-	b.census = true;
-	b.rounds = 16;
-	if (!burst_run(&b))
-		goto out;
-	pr_info("BENCH census id=%d rep=0 tcg_ps=%llu %s\n", CENSUS_GUS_BURST_ALLOC,
-		div64_u64(b.alloc_ns * 1000, 16 * CENSUS_BURST),
-		census_names[CENSUS_GUS_BURST_ALLOC]);
-	pr_info("BENCH census id=%d rep=0 tcg_ps=%llu %s\n", CENSUS_GUS_BURST_FREE,
-		div64_u64(b.free_ns * 1000, 16 * CENSUS_BURST),
-		census_names[CENSUS_GUS_BURST_FREE]);
-	pr_info("BENCH census burst: ring hit %lu%%, queue hit %lu%%, ring full %lu, drains %lu\n",
-		burst_hit(b.g, false), burst_hit(b.g, true),
-		gus_cache_event_sum(b.g, GUS_RING_FULL),
-		gus_cache_event_sum(b.g, GUS_DEPOT_DRAIN));
+	burst_print_queue("census burst", b.g);
 out:
 	gus_cache_destroy(b.g);
 	kmem_cache_destroy(b.k);

@@ -86,7 +86,7 @@ account() {	# NAME LOGFILE SECONDS
 	passed=$((passed + p)) failed=$((failed + f))
 	table+=$(printf '%-58s %4s passed %3s failed %5ss' "$1" "$p" "$f" "$3")$'\n'
 	# What failed, under its row: CI keeps only the tail of the output.
-	[ "$f" = 0 ] || table+=$(grep -E "$failure_lines" "$2" | grep -v '^ok ' |
+	[ "$f" = 0 ] || table+=$(grep -E "$failure_lines" "$2" | grep -v '^ok \|^run\.sh: booting' |
 				 head -n 8 | cut -c1-150 | sed 's/^/    > /')$'\n'
 }
 # The lines that say what failed: KTAP "not ok", run.sh's and ktap.py's own
