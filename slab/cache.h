@@ -222,24 +222,22 @@ static inline void gus_cache_count(struct gus_cache *c, enum gus_cache_event e)
 }
 
 /*
- * An event that only the holder of @pc's lock counts (the fast paths'):
- * no interrupt can count it meanwhile, so a plain increment will do, one
- * instruction through @pc.  The sums read it racily, as they read every
- * counter, and a clear from another CPU may lose to it (as to
+ * @n events @e that only the holder of @pc's lock counts (the fast and
+ * bulk paths'): no interrupt can count them meanwhile, so a plain add will
+ * do, one instruction through @pc.  The sums read it racily, as they read
+ * every counter, and a clear from another CPU may lose to it (as to
  * this_cpu_add()).
  */
-static __always_inline void gus_cpu_count(struct gus_cpu *pc, enum gus_cache_event e)
-{
-	if (static_branch_likely(&gus_stats_key))
-		data_race(pc->ev[e]++);	/* one writer; the sums read racily */
-}
-
-/* @n events @e at once (the bulk paths). */
 static __always_inline void gus_cpu_count_n(struct gus_cpu *pc, enum gus_cache_event e,
 					    unsigned long n)
 {
 	if (static_branch_likely(&gus_stats_key))
-		data_race(pc->ev[e] += n);	/* as gus_cpu_count() */
+		data_race(pc->ev[e] += n);	/* one writer; the sums read racily */
+}
+
+static __always_inline void gus_cpu_count(struct gus_cpu *pc, enum gus_cache_event e)
+{
+	gus_cpu_count_n(pc, e, 1);
 }
 
 /* slab/slab.c: the depot. */
