@@ -259,10 +259,16 @@ static inline void gus_cpu_lock_acquire(struct gus_cpu_lock *l) { }
 static inline void gus_cpu_lock_release(struct gus_cpu_lock *l) { }
 #endif
 
-/* Take @l, this CPU's, preemption off.  Return: false if it is held. */
+/*
+ * Take @l, this CPU's, preemption off.  Return: false if it is held.
+ * Only this CPU writes @l->acquired, a task or an interrupt of it, and an
+ * interrupt that takes @l releases it before it returns: the flag a task
+ * reads is the one it would see at any instant, so a plain load will do
+ * (one compare with memory, where READ_ONCE() costs a load and a test).
+ */
 static __always_inline bool gus_cpu_trylock(struct gus_cpu_lock *l)
 {
-	if (READ_ONCE(l->acquired))
+	if (data_race(l->acquired))	/* only this CPU writes it: see above */
 		return false;
 	WRITE_ONCE(l->acquired, 1);
 	gus_cpu_lock_acquire(l);

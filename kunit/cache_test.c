@@ -451,9 +451,9 @@ static void cache_foreign_free_never_handed_out(struct kunit *test)
 {
 	struct gus_cache *c = cache_create(test, "kunit-foreign", 64, 0, 0, NULL);
 
-	static_branch_enable(&gus_check_frees_key);
+	gus_check_frees_switch(true);
 	cache_check_foreign_frees(test, c);
-	static_branch_disable(&gus_check_frees_key);
+	gus_check_frees_switch(false);
 	gus_cache_destroy(c);
 }
 

@@ -576,16 +576,19 @@ static noinline void *gus_alloc(struct gus_cache *c, gfp_t gfp, unsigned long ca
 
 /*
  * Whether an allocation may take the fast path: no gfp to fix, no
- * __GFP_ZERO (one test for both), no debug cache.
+ * __GFP_ZERO (one test for both), and none of the reasons of
+ * gus_alloc_slow_key (debug caches, init_on_alloc, tracing) or kmemleak.
  */
-static __always_inline bool gus_alloc_plain(struct gus_cache *c, gfp_t gfp)
+static __always_inline bool gus_alloc_plain(gfp_t gfp)
 {
-	return !(gfp & (GUS_GFP_NOT_FOR_SLAB | __GFP_ZERO)) && !gus_cache_debug(c);
+	return !(gfp & (GUS_GFP_NOT_FOR_SLAB | __GFP_ZERO)) &&
+	       !static_branch_unlikely(&gus_alloc_slow_key) &&
+	       !IS_ENABLED(CONFIG_DEBUG_KMEMLEAK);
 }
 
 /*
- * Whether an object popped needs gus_alloc_finish(): init_on_alloc,
- * tracing, or kmemleak built in.
+ * Whether objects popped need gus_alloc_finish(): init_on_alloc,
+ * tracing, or kmemleak built in (the bulk alloc's test).
  */
 static __always_inline bool gus_alloc_finishing(void)
 {
@@ -614,12 +617,10 @@ void *gus_cache_alloc(struct gus_cache *c, gfp_t gfp)
 	 * call, so that it saves no register.
 	 */
 	might_alloc(gfp);
-	if (unlikely(!gus_alloc_plain(c, gfp)))
+	if (unlikely(!gus_alloc_plain(gfp)))
 		return gus_alloc(c, gfp, _RET_IP_);
 	if (unlikely(!gus_alloc_pop(c, &obj)))
 		return gus_alloc(c, gfp, _RET_IP_);
-	if (unlikely(gus_alloc_finishing()))
-		return gus_alloc_finish(c, obj, gfp);
 	return obj;
 }
 EXPORT_SYMBOL_GPL(gus_cache_alloc);
@@ -795,7 +796,7 @@ static noinline void gus_free_remote(struct gus_cache *c, struct gus_cpu *pc, vo
 	}
 	m = pc->remote;
 	/* The same object twice in a row, as on the free magazine. */
-	if (unlikely(m && m->count && m->objs[m->count - 1] == obj)) {
+	if (unlikely(m && gus_mag_top(m, m->count) == obj)) {
 		gus_cache_report(c, obj, "double free");
 		return;
 	}
@@ -865,7 +866,7 @@ static noinline void gus_free_obj(struct gus_cache *c, void *obj, unsigned long 
 	m = pc->free;
 	n = m->count;
 	/* The same object twice in a row: caught here, for one compare. */
-	if (unlikely(n && m->objs[n - 1] == obj)) {
+	if (unlikely(gus_mag_top(m, n) == obj)) {
 		gus_cpu_put(pc);
 		gus_cache_report(c, obj, "double free");
 		return;
@@ -882,17 +883,15 @@ static noinline void gus_free_obj(struct gus_cache *c, void *obj, unsigned long 
 }
 
 /*
- * Whether a free may take the fast path: no tracing, no debug or ownership
- * checks, no NUMA machine, no init_on_free, and kmemleak not built in
- * (it must hear of the free before the object is where an interrupt
- * could take it again).
+ * Whether a free may take the fast path: none of the reasons of
+ * gus_free_slow_key (tracing, debug caches, check_frees, several nodes,
+ * init_on_free), and kmemleak not built in (it must hear of the free
+ * before the object is where an interrupt could take it again).
  */
-static __always_inline bool gus_free_plain(struct gus_cache *c)
+static __always_inline bool gus_free_plain(void)
 {
-	return !trace_gus_free_enabled() && !gus_cache_debug(c) &&
-	       !static_branch_unlikely(&gus_check_frees_key) &&
-	       !static_branch_unlikely(&gus_numa_key) &&
-	       !IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) && !want_init_on_free();
+	return !static_branch_unlikely(&gus_free_slow_key) &&
+	       !IS_ENABLED(CONFIG_DEBUG_KMEMLEAK);
 }
 
 /*
@@ -911,7 +910,7 @@ static __always_inline bool gus_free_push(struct gus_cache *c, void *obj)
 		return false;
 	m = pc->free;
 	n = m->count;
-	if (likely(n < m->size && !(n && m->objs[n - 1] == obj))) {
+	if (likely(n < m->size && gus_mag_top(m, n) != obj)) {
 		m->objs[n] = obj;
 		m->count = n + 1;
 		gus_cpu_count(pc, GUS_FREE_FAST);
@@ -925,7 +924,7 @@ static __always_inline bool gus_free_push(struct gus_cache *c, void *obj)
 static __always_inline void gus_free_fast(struct gus_cache *c, void *obj,
 					  unsigned long caller)
 {
-	if (likely(obj && gus_free_plain(c) && gus_free_push(c, obj)))
+	if (likely(obj && gus_free_plain() && gus_free_push(c, obj)))
 		return;
 	gus_free_obj(c, obj, caller);
 }
@@ -1127,7 +1126,7 @@ void gus_cache_free_bulk(struct gus_cache *c, size_t n, void **p)
 			continue;
 		}
 		m = pc->free;
-		if (unlikely(m->count && m->objs[m->count - 1] == obj)) {
+		if (unlikely(gus_mag_top(m, m->count) == obj)) {
 			gus_cache_report(c, obj, "double free");
 			continue;
 		}
@@ -1447,7 +1446,7 @@ static void gus_cache_free_parts(struct gus_cache *c)
 			gus_domain_destroy(c->domain);
 	}
 	if (c->flags & GUS_CACHE_DEBUG)
-		static_branch_dec(&gus_debug_key);
+		gus_slow_keys_debug_put();
 	kfree_rcu(c, rcu);	/* a debug report may be reading its name */
 }
 
@@ -1545,7 +1544,7 @@ struct gus_cache *gus_cache_create_args(const char *name, unsigned int size,
 		return NULL;
 	}
 	if (c->flags & GUS_CACHE_DEBUG)
-		static_branch_inc(&gus_debug_key);	/* dec: gus_cache_free_parts() */
+		gus_slow_keys_debug_get();	/* put: gus_cache_free_parts() */
 
 	mutex_lock(&gus_caches_lock);
 	if (gus_cache_find_locked(name)) {
@@ -1668,10 +1667,12 @@ int gus_caches_init(void)
 	gus_cpuhp_state = ret;
 	if (num_possible_nodes() > 1)
 		static_branch_enable(&gus_numa_key);
+	gus_slow_keys_init();
 	return 0;
 }
 
 void gus_caches_exit(void)
 {
+	gus_slow_keys_exit();
 	cpuhp_remove_multi_state(gus_cpuhp_state);
 }

@@ -43,8 +43,19 @@ struct gus_mag {
 		struct list_head node;	/* on the overflow list */
 		struct rcu_head rcu;	/* freed after an RCU grace period */
 	};
+	void *none;			/* NULL: the slot below objs[0] */
 	void *objs[];
 };
+
+/*
+ * The object on top of @m, which holds @n, or NULL if it is empty (then
+ * the slot read is m->none): the free's double-free compare with no test
+ * of @n.
+ */
+static __always_inline void *gus_mag_top(const struct gus_mag *m, unsigned int n)
+{
+	return (&m->objs[n])[-1];
+}
 
 /*
  * A slab: 2^order pages (a compound page if order > 0) and this header,
@@ -208,6 +219,18 @@ static inline bool gus_cache_is_smr(const struct gus_cache *c)
 DECLARE_STATIC_KEY_TRUE(gus_stats_key);
 /* Ownership checks on every free; off by default, "check_frees". */
 DECLARE_STATIC_KEY_FALSE(gus_check_frees_key);
+void gus_check_frees_switch(bool on);
+
+/*
+ * slab/slowkeys.c: on while anything needs more of an allocation or a
+ * free than a magazine pop or push; the fast paths test only these.
+ */
+DECLARE_STATIC_KEY_FALSE(gus_alloc_slow_key);
+DECLARE_STATIC_KEY_FALSE(gus_free_slow_key);
+void gus_slow_keys_init(void);
+void gus_slow_keys_exit(void);
+void gus_slow_keys_debug_get(void);
+void gus_slow_keys_debug_put(void);
 
 static inline void gus_cache_count_n(struct gus_cache *c, enum gus_cache_event e,
 				     unsigned long n)

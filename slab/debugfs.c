@@ -229,12 +229,6 @@ static const struct kernel_param_ops gus_key_param_ops = {
 module_param_cb(stats, &gus_key_param_ops, &gus_stats_key.key, 0644);
 MODULE_PARM_DESC(stats, "count events in <cache>/stats (default Y)");
 
-DEFINE_STATIC_KEY_FALSE(gus_check_frees_key);
-GUS_EXPORT_INTERNAL(gus_check_frees_key);
-module_param_cb(check_frees, &gus_key_param_ops, &gus_check_frees_key.key, 0644);
-MODULE_PARM_DESC(check_frees,
-		 "refuse at once a free of a pointer that is not an object of the cache (default N)");
-
 /* Writing 0 clears every counter. */
 static ssize_t gus_cache_stats_write(struct file *file, const char __user *buf,
 				     size_t len, loff_t *ppos)

@@ -24,14 +24,22 @@ DECLARE_EVENT_CLASS(gus_obj,
 		    TP_printk("cache=%s obj=%p",
 			      __entry->cache, __entry->obj));
 
-DEFINE_EVENT(gus_obj, gus_alloc,
-	     TP_PROTO(const char *cache, const void *obj),
-	     TP_ARGS(cache, obj));
+/* slab/slowkeys.c: a probe on either sends its fast path aside. */
+int gus_trace_alloc_reg(void);
+void gus_trace_alloc_unreg(void);
+int gus_trace_free_reg(void);
+void gus_trace_free_unreg(void);
+
+DEFINE_EVENT_FN(gus_obj, gus_alloc,
+		TP_PROTO(const char *cache, const void *obj),
+		TP_ARGS(cache, obj),
+		gus_trace_alloc_reg, gus_trace_alloc_unreg);
 
 /* Called before the object is checked: a bad free is traced too. */
-DEFINE_EVENT(gus_obj, gus_free,
-	     TP_PROTO(const char *cache, const void *obj),
-	     TP_ARGS(cache, obj));
+DEFINE_EVENT_FN(gus_obj, gus_free,
+		TP_PROTO(const char *cache, const void *obj),
+		TP_ARGS(cache, obj),
+		gus_trace_free_reg, gus_trace_free_unreg);
 
 DECLARE_EVENT_CLASS(gus_mag,
 		    TP_PROTO(const char *cache, unsigned int count, unsigned long stamp),

@@ -32,8 +32,11 @@ struct gus_mag *gus_mag_alloc(struct gus_cache *c, gfp_t gfp)
 
 	if (gus_fault_mag_alloc())
 		return NULL;
+	BUILD_BUG_ON(offsetof(struct gus_mag, objs) !=
+		     offsetofend(struct gus_mag, none));	/* gus_mag_top() */
 	m = kmalloc(struct_size(m, objs, c->mag_size), gfp);
 	if (m) {
+		m->none = NULL;
 		m->count = 0;
 		m->size = c->mag_size;
 		m->stamp = 0;
