@@ -21,6 +21,7 @@
  *              FZPU, FZPUT) vs an ordinary cache
  *   bulk       alloc_bulk+free_bulk of 1..256 objects, per object
  *   shuffle    allocate 10,000 objects, free them in a random order
+ *              (tools/bench/shuffle.c)
  *   remote     one CPU allocates, another frees (objects per second)
  *   burst      the same in bursts of 256 to 16384 objects, with the ring
  *              hit ratio (tools/bench/burst.c; burst= picks one size)
@@ -50,8 +51,9 @@
  *              kmem_cache, gus_kmalloc vs kmalloc, the read sections vs
  *              RCU and SRCU, and the empty loop; each interval 16 times so
  *              that one an interrupt landed in can be discarded; then bulk
- *              128 and 256 (8 bulks an interval) and bursts of 4096 remote
- *              frees (burst.c), counted per object
+ *              128 and 256 (8 bulks an interval), bursts of 4096 remote
+ *              frees (burst.c) and shuffle rounds (shuffle.c), counted
+ *              per object
  *
  * The module parameter cases= (e.g. cases=call,smr) runs only the cases
  * named; empty (the default) runs them all but census, which only means
@@ -559,50 +561,6 @@ static void bench_bulk(void)
 	}
 out:
 	kfree(p);
-	gus_cache_destroy(g);
-	kmem_cache_destroy(k);
-}
-
-#define SHUFFLE_N	10000
-
-static void bench_shuffle(void)
-{
-	struct kmem_cache *k = kmem_cache_create("bench-slub", OBJ_SIZE, 0, 0, NULL);
-	struct gus_cache *g = gus_cache_create("bench-gus", OBJ_SIZE, 0, 0, NULL);
-	void **p = kvmalloc_array(SHUFFLE_N, sizeof(void *), GFP_KERNEL);
-	u32 *order = kvmalloc_array(SHUFFLE_N, sizeof(u32), GFP_KERNEL);
-	unsigned int i, j, round, rounds = max(loops / SHUFFLE_N / 10, 1U);
-	u64 t0, slub = 0, gus = 0;
-
-	if (!k || !g || !p || !order)
-		goto out;
-	for (i = 0; i < SHUFFLE_N; i++)
-		order[i] = i;
-	for (i = SHUFFLE_N - 1; i > 0; i--) {	/* one fixed permutation */
-		j = get_random_u32_below(i + 1);
-		swap(order[i], order[j]);
-	}
-	for (round = 0; round < rounds; round++) {
-		t0 = ktime_get_ns();
-		for (i = 0; i < SHUFFLE_N; i++)
-			p[i] = kmem_cache_alloc(k, GFP_KERNEL);
-		for (i = 0; i < SHUFFLE_N; i++)
-			kmem_cache_free(k, p[order[i]]);
-		slub += ktime_get_ns() - t0;
-		t0 = ktime_get_ns();
-		for (i = 0; i < SHUFFLE_N; i++)
-			p[i] = gus_cache_alloc(g, GFP_KERNEL);
-		for (i = 0; i < SHUFFLE_N; i++)
-			gus_cache_free(g, p[order[i]]);
-		gus += ktime_get_ns() - t0;
-	}
-	slub = div64_u64(slub * 1000, (u64)rounds * SHUFFLE_N);
-	gus = div64_u64(gus * 1000, (u64)rounds * SHUFFLE_N);
-	bench_report("shuffle", "kmem_cache", slub, slub);
-	bench_report("shuffle", "gus_cache", gus, slub);
-out:
-	kvfree(order);
-	kvfree(p);
 	gus_cache_destroy(g);
 	kmem_cache_destroy(k);
 }
@@ -1294,6 +1252,8 @@ const char *const census_names[CENSUS_NR] = {
 	[CENSUS_GUS_BURST_FREE] = "gus burst remote free, per object",
 	[CENSUS_SLUB_BURST_ALLOC] = "kmem_cache burst alloc, per object",
 	[CENSUS_SLUB_BURST_FREE] = "kmem_cache burst remote free, per object",
+	[CENSUS_GUS_SHUFFLE] = "gus shuffle 10000, per object",
+	[CENSUS_SLUB_SHUFFLE] = "kmem_cache shuffle 10000, per object",
 };
 
 /*
@@ -1476,6 +1436,7 @@ static void bench_census(void)
 	census_bulk(CENSUS_GUS_BULK256, &x, 256);
 	census_bulk(CENSUS_SLUB_BULK256, &x, 256);
 	bench_census_burst();
+	bench_census_shuffle();
 out:
 	kfree(x.bulk);
 	for (m = 0; m < ARRAY_SIZE(modes); m++)

@@ -16,6 +16,7 @@ extern unsigned int loops;
 u64 per_op(u64 t0, unsigned long n);
 void bench_report(const char *cas, const char *what, u64 ps, u64 base_ps);
 void bench_burst(void);
+void bench_shuffle(void);
 
 #ifdef CONFIG_X86
 enum census_id {
@@ -25,7 +26,7 @@ enum census_id {
 	CENSUS_GUS_BULK128, CENSUS_SLUB_BULK128, CENSUS_GUS_BULK256,
 	CENSUS_SLUB_BULK256,
 	CENSUS_GUS_BURST_ALLOC, CENSUS_GUS_BURST_FREE, CENSUS_SLUB_BURST_ALLOC,
-	CENSUS_SLUB_BURST_FREE,
+	CENSUS_SLUB_BURST_FREE, CENSUS_GUS_SHUFFLE, CENSUS_SLUB_SHUFFLE,
 	CENSUS_NR
 };
 
@@ -51,6 +52,7 @@ static __always_inline void census_mark(const bool start, const enum census_id i
 extern const char *const census_names[CENSUS_NR];
 
 void bench_census_burst(void);
+void bench_census_shuffle(void);
 #endif
 
 #endif /* _GUSSLAB_BENCH_H */

@@ -13,9 +13,10 @@ a little, deterministically: the handler changed some state its next
 operations see.  It is listed as perturbed.)  Across boots the counts
 must be identical.
 
-The burst rows are the exception: a burst of 4096 allocations or remote
-frees reaches the page allocator and SLUB's slab lists, whose work varies
-a little from burst to burst, so their intervals seldom agree exactly.
+The burst and shuffle rows are the exception: a burst of 4096 allocations
+or remote frees, or 10,000 allocations freed in a shuffled order, reaches
+the page allocator and SLUB's slab lists, whose work varies a little from
+round to round, so their intervals seldom agree exactly.
 For them the count is the interval of median instructions, printed with
 a "~" and the spread of all uninterrupted intervals; across boots the
 medians must agree within NEAR_TOLERANCE.  Then it prints, per operation, each
@@ -42,6 +43,7 @@ ANCHOR = {
     "gus bulk 256, per object": "kmem_cache bulk 256, per object",
     "gus burst alloc, per object": "kmem_cache burst alloc, per object",
     "gus burst remote free, per object": "kmem_cache burst remote free, per object",
+    "gus shuffle 10000, per object": "kmem_cache shuffle 10000, per object",
 }
 ORDER = ["gus_cache_alloc+free", "kmem_cache_alloc+free",
          "gus_kmalloc+gus_kfree", "kmalloc+kfree",
@@ -51,10 +53,12 @@ ORDER = ["gus_cache_alloc+free", "kmem_cache_alloc+free",
          "gus bulk 128, per object", "kmem_cache bulk 128, per object",
          "gus bulk 256, per object", "kmem_cache bulk 256, per object",
          "gus burst alloc, per object", "kmem_cache burst alloc, per object",
-         "gus burst remote free, per object", "kmem_cache burst remote free, per object"]
+         "gus burst remote free, per object", "kmem_cache burst remote free, per object",
+         "gus shuffle 10000, per object", "kmem_cache shuffle 10000, per object"]
 # Measurements counted as a median: see the docstring.
 NEAR = {"gus burst alloc, per object", "gus burst remote free, per object",
-        "kmem_cache burst alloc, per object", "kmem_cache burst remote free, per object"}
+        "kmem_cache burst alloc, per object", "kmem_cache burst remote free, per object",
+        "gus shuffle 10000, per object", "kmem_cache shuffle 10000, per object"}
 NEAR_TOLERANCE = 0.03
 PLUGIN_RE = re.compile(r"^census seq=\d+ vcpu=\d+ id=(-?\d+) n=(\d+) status=(\w+) (.*)$")
 GUEST_RE = re.compile(r"BENCH census id=(\d+) rep=(\d+) tcg_ps=(\d+) (.*?)\s*$")
