@@ -6,12 +6,14 @@
 # unless both boots give the same counts, and prints them per operation.
 #
 #   tools/testing/census.sh [--kernel 7.3] [--runs 2] [--mem on|off]
+#                           [--append "KERNEL ARGS"]
 #   tools/testing/census.sh plugin      build the plugin if needed, print it
 #
 # --kernel is a version kernel.sh builds (its perf flavour), or distro:
 # Debian's own linux-image-amd64, the modules built against
 # linux-headers-amd64 (run.sh --kernel distro --mode bench, as its
-# distro mode does).
+# distro mode does).  --append passes kernel arguments to the boots, e.g.
+# init_on_alloc=0 for Debian's kernel, where it is on by default.
 #
 # The plugin is built against qemu-plugin.h of the installed QEMU, taken
 # from Debian's source package of exactly that version (Debian installs no
@@ -112,7 +114,7 @@ plugin() {
 	echo "$out/libcensus.so"
 }
 
-kernel=7.3 runs=2 mem=on
+kernel=7.3 runs=2 mem=on append=""
 if [ "${1:-}" = plugin ]; then
 	plugin
 	exit
@@ -122,6 +124,7 @@ while [ $# -gt 0 ]; do
 	--kernel) kernel=$2; shift ;;
 	--runs) runs=$2; shift ;;
 	--mem) mem=$2; shift ;;
+	--append) append=$2; shift ;;
 	*) echo "census.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -135,6 +138,7 @@ else
 	flavour=(--flavour perf)
 	label="Linux $kernel perf"
 fi
+[ -z "$append" ] || label="$label, $append"
 work=${GUSSLAB_WORK:-$cache/work/census-$kernel}
 logs=()
 for r in $(seq 1 "$runs"); do
@@ -145,7 +149,7 @@ for r in $(seq 1 "$runs"); do
 	start=$(date +%s)
 	GUSSLAB_WORK=$w GUSSLAB_QEMU_ARGS="-plugin $so,mem=$mem -d plugin -D $w/census.log" \
 		"$here/run.sh" --kernel "$kernel" "${flavour[@]}" --mode bench \
-		--bench-args cases=census >"$w/run.out" 2>&1 ||
+		--bench-args cases=census --append "$append" >"$w/run.out" 2>&1 ||
 		{ tail -n 20 "$w/run.out"; die "boot $r failed ($w/run.out)"; }
 	log "boot $r: $(($(date +%s) - start)) s"
 	logs+=("$w/census.log" "$w/console.log")
