@@ -217,6 +217,7 @@ fi
 if [ "$mode" = distro ] || [ "$kernel" = distro ]; then
 	# Debian's own kernel: 6.1 the machine's, 6.12 and 7.3 from backports.
 	[ "$kernel" = distro ] && kernel=6.1
+	debian=1		# $kernel is now the version of Debian's kernel
 	read -r kdir bzimage kmods < <("$here/kernel.sh" distro "$kernel") ||
 		fail "Debian's $kernel kernel could not be had"
 	kver=$(basename "$kmods")
@@ -440,7 +441,7 @@ distro)
 	EOF
 	;;
 bench)
-	[ "$flavour" = perf ] || [ "$kernel" = distro ] ||
+	[ "$flavour" = perf ] || [ -n "${debian:-}" ] ||
 		fail "benchmarks run on the perf flavour (or Debian's kernel) only"
 	append="slab_nomerge $append"	# our SLUB caches stay our own
 	# "clients" in a cases= list is ours, not gusslab_bench's: the clients
