@@ -6,14 +6,15 @@
 # unless both boots give the same counts, and prints them per operation.
 #
 #   tools/testing/census.sh [--kernel 7.3] [--runs 2] [--mem on|off]
-#                           [--append "KERNEL ARGS"]
+#                           [--append "KERNEL ARGS"] [--smp N]
 #   tools/testing/census.sh plugin      build the plugin if needed, print it
 #
 # --kernel is a version kernel.sh builds (its perf flavour), or distro:
 # Debian's own linux-image-amd64, the modules built against
 # linux-headers-amd64 (run.sh --kernel distro --mode bench, as its
 # distro mode does).  --append passes kernel arguments to the boots, e.g.
-# init_on_alloc=0 for Debian's kernel, where it is on by default.
+# init_on_alloc=0 for Debian's kernel, where it is on by default; --smp
+# boots N vCPUs instead of run.sh's 4 (gus_poll()'s scan passes them all).
 #
 # The plugin is built against qemu-plugin.h of the installed QEMU, taken
 # from Debian's source package of exactly that version (Debian installs no
@@ -28,7 +29,8 @@
 #   census/KEY/libcensus.so     the plugin, KEY hashing census.c and the
 #                               header
 #
-# Each boot runs in $GUSSLAB_WORK-N (default $GUSSLAB_CACHE/work/census-KERNEL-N);
+# Each boot runs in $GUSSLAB_WORK-N (default
+# $GUSSLAB_CACHE/work/census-KERNEL-smpSMP-N);
 # the plugin's log is census.log there.  The last line is "N passed,
 # N failed", as for run.sh.
 set -euo pipefail
@@ -114,7 +116,7 @@ plugin() {
 	echo "$out/libcensus.so"
 }
 
-kernel=7.3 runs=2 mem=on append=""
+kernel=7.3 runs=2 mem=on append="" smp=4
 if [ "${1:-}" = plugin ]; then
 	plugin
 	exit
@@ -125,6 +127,7 @@ while [ $# -gt 0 ]; do
 	--runs) runs=$2; shift ;;
 	--mem) mem=$2; shift ;;
 	--append) append=$2; shift ;;
+	--smp) smp=$2; shift ;;
 	*) echo "census.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -139,7 +142,8 @@ else
 	label="Linux $kernel perf"
 fi
 [ -z "$append" ] || label="$label, $append"
-work=${GUSSLAB_WORK:-$cache/work/census-$kernel}
+[ "$smp" = 4 ] || label="$label, $smp vCPUs"
+work=${GUSSLAB_WORK:-$cache/work/census-$kernel-smp$smp}
 logs=()
 for r in $(seq 1 "$runs"); do
 	w=$work-$r
@@ -149,7 +153,7 @@ for r in $(seq 1 "$runs"); do
 	start=$(date +%s)
 	GUSSLAB_WORK=$w GUSSLAB_QEMU_ARGS="-plugin $so,mem=$mem -d plugin -D $w/census.log" \
 		"$here/run.sh" --kernel "$kernel" "${flavour[@]}" --mode bench \
-		--bench-args cases=census --append "$append" >"$w/run.out" 2>&1 ||
+		--bench-args cases=census --append "$append" --smp "$smp" >"$w/run.out" 2>&1 ||
 		{ tail -n 20 "$w/run.out"; die "boot $r failed ($w/run.out)"; }
 	log "boot $r: $(($(date +%s) - start)) s"
 	logs+=("$w/census.log" "$w/console.log")
