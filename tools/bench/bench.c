@@ -53,7 +53,9 @@
  *              that one an interrupt landed in can be discarded; then bulk
  *              128 and 256 (8 bulks an interval), bursts of 4096 remote
  *              frees (burst.c) and shuffle rounds (shuffle.c), counted
- *              per object
+ *              per object; gus_poll()'s scan of every possible CPU
+ *              (after a gus_advance()) and its cached answer, against
+ *              poll_state_synchronize_rcu()
  *
  * The module parameter cases= (e.g. cases=call,smr) runs only the cases
  * named; empty (the default) runs them all but census, which only means
@@ -1254,17 +1256,22 @@ const char *const census_names[CENSUS_NR] = {
 	[CENSUS_SLUB_BURST_FREE] = "kmem_cache burst remote free, per object",
 	[CENSUS_GUS_SHUFFLE] = "gus shuffle 10000, per object",
 	[CENSUS_SLUB_SHUFFLE] = "kmem_cache shuffle 10000, per object",
+	[CENSUS_GUS_SCAN] = "gus_advance+gus_poll, a scan",
+	[CENSUS_GUS_POLL_HIT] = "gus_poll, reached goal",
+	[CENSUS_RCU_POLL] = "poll_state_synchronize_rcu, reached",
 };
 
 /*
  * What the operations work on: 64-byte caches, a domain per mode, room
- * for a bulk of 256.
+ * for a bulk of 256, a goal of the default domain and an RCU cookie,
+ * both reached.
  */
 struct census_ctx {
 	struct kmem_cache *k;
 	struct gus_cache *g;
 	struct gus_domain *d[ARRAY_SIZE(modes)];
 	void **bulk;
+	unsigned long goal, cookie;
 };
 
 static unsigned int census_word;
@@ -1337,6 +1344,15 @@ static __always_inline void census_op(const enum census_id id, struct census_ctx
 		break;
 	case CENSUS_CHECK:
 		census_check();
+		break;
+	case CENSUS_GUS_SCAN:	/* no reader: the scan passes every CPU */
+		gus_poll(x->d[0], gus_advance(x->d[0]));
+		break;
+	case CENSUS_GUS_POLL_HIT:	/* the cached read sequence answers */
+		gus_poll(x->d[0], x->goal);
+		break;
+	case CENSUS_RCU_POLL:
+		poll_state_synchronize_rcu(x->cookie);
 		break;
 	case CENSUS_GUS_BULK128:
 	case CENSUS_GUS_BULK256:
@@ -1418,8 +1434,14 @@ static void bench_census(void)
 	}
 	if (!x.k || !x.g || !x.bulk)
 		goto out;
-	pr_info("BENCH census: %u intervals of %u operations each, cpu %d\n",
-		CENSUS_REPS, CENSUS_LOOPS, raw_smp_processor_id());
+	x.goal = gus_advance(x.d[0]);
+	x.cookie = get_state_synchronize_rcu();
+	gus_synchronize(x.d[0]);
+	synchronize_rcu();
+	if (!gus_poll(x.d[0], x.goal) || !poll_state_synchronize_rcu(x.cookie))
+		goto out;
+	pr_info("BENCH census: %u intervals of %u operations each, cpu %d of %u possible\n",
+		CENSUS_REPS, CENSUS_LOOPS, raw_smp_processor_id(), num_possible_cpus());
 	census_case(CENSUS_EMPTY, &x);
 	census_case(CENSUS_GUS_PAIR, &x);
 	census_case(CENSUS_SLUB_PAIR, &x);
@@ -1431,6 +1453,9 @@ static void bench_census(void)
 	census_case(CENSUS_RCU, &x);
 	census_case(CENSUS_SRCU, &x);
 	census_case(CENSUS_CHECK, &x);
+	census_case(CENSUS_GUS_SCAN, &x);
+	census_case(CENSUS_GUS_POLL_HIT, &x);
+	census_case(CENSUS_RCU_POLL, &x);
 	census_bulk(CENSUS_GUS_BULK128, &x, 128);
 	census_bulk(CENSUS_SLUB_BULK128, &x, 128);
 	census_bulk(CENSUS_GUS_BULK256, &x, 256);

@@ -44,6 +44,7 @@ ANCHOR = {
     "gus burst alloc, per object": "kmem_cache burst alloc, per object",
     "gus burst remote free, per object": "kmem_cache burst remote free, per object",
     "gus shuffle 10000, per object": "kmem_cache shuffle 10000, per object",
+    "gus_poll, reached goal": "poll_state_synchronize_rcu, reached",
 }
 ORDER = ["gus_cache_alloc+free", "kmem_cache_alloc+free",
          "gus_kmalloc+gus_kfree", "kmalloc+kfree",
@@ -54,7 +55,9 @@ ORDER = ["gus_cache_alloc+free", "kmem_cache_alloc+free",
          "gus bulk 256, per object", "kmem_cache bulk 256, per object",
          "gus burst alloc, per object", "kmem_cache burst alloc, per object",
          "gus burst remote free, per object", "kmem_cache burst remote free, per object",
-         "gus shuffle 10000, per object", "kmem_cache shuffle 10000, per object"]
+         "gus shuffle 10000, per object", "kmem_cache shuffle 10000, per object",
+         "gus_advance+gus_poll, a scan", "gus_poll, reached goal",
+         "poll_state_synchronize_rcu, reached"]
 # Measurements counted as a median: see the docstring.
 NEAR = {"gus burst alloc, per object", "gus burst remote free, per object",
         "kmem_cache burst alloc, per object", "kmem_cache burst remote free, per object",
