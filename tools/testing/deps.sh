@@ -9,6 +9,7 @@
 #   tools/testing/deps.sh docs   that, and Sphinx and Chromium for make docs
 #   tools/testing/deps.sh arm64  that, and the arm64 cross compiler and QEMU
 #                                (make check-arm64)
+#   tools/testing/deps.sh plots  that, and gnuplot for the benchmarks' plots
 set -euo pipefail
 
 pkgs=(make gcc libc6-dev bc bison flex libelf-dev libssl-dev dwarves cpio xz-utils
@@ -19,6 +20,7 @@ pkgs=(make gcc libc6-dev bc bison flex libelf-dev libssl-dev dwarves cpio xz-uti
 case ${1:-} in
 docs) pkgs+=(python3-sphinx chromium fonts-dejavu-core) ;;
 arm64) pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm) ;;
+plots) pkgs+=(gnuplot-nox) ;;
 esac
 
 missing=()
