@@ -813,6 +813,42 @@ static void smr_note_pending(long n)
 		;
 }
 
+/*
+ * Objects freed and not yet reusable, sampled SMR_SAMPLES times over a
+ * run and printed after it as "BENCH smr-series" lines, for the plot
+ * (tools/bench/plots.py smr).
+ */
+#define SMR_SAMPLES	64
+static struct {
+	u64 us;
+	long waiting;
+} smr_series[SMR_SAMPLES];
+
+/* A multiple of 64: the gus_cache loop reads its usage every 64 only. */
+static unsigned long smr_every(unsigned long n)
+{
+	return rounddown(max(n / SMR_SAMPLES, 64UL), 64);
+}
+
+static void smr_sample(unsigned long i, unsigned long n, u64 t0, long waiting)
+{
+	unsigned long every = smr_every(n);
+
+	if (i % every || i / every >= SMR_SAMPLES)
+		return;
+	smr_series[i / every].us = div_u64(ktime_get_ns() - t0, 1000);
+	smr_series[i / every].waiting = waiting;
+}
+
+static void smr_series_print(const char *what, unsigned long n)
+{
+	unsigned long s, every = smr_every(n);
+
+	for (s = 0; s < min(DIV_ROUND_UP(n, every), (unsigned long)SMR_SAMPLES); s++)
+		pr_info("BENCH smr-series %s us=%llu waiting=%ld\n", what,
+			smr_series[s].us, smr_series[s].waiting);
+}
+
 static void bench_smr(void)
 {
 	struct gus_cache *g = gus_cache_create("bench-smr", sizeof(struct smr_obj), 0,
@@ -842,12 +878,14 @@ static void bench_smr(void)
 			smr_note_pending(atomic_long_inc_return(&smr_pending));
 			call_rcu(&old->rcu, smr_rcu_free);
 		}
+		smr_sample(i, n, t0, atomic_long_read(&smr_pending));
 		if (!(i % 64))
 			cond_resched();
 	}
 	rcu = per_op(t0, n);
 	stop_readers(t);
 	bench_report("smr", "kmem_cache+call_rcu", rcu, rcu);
+	smr_series_print("kmem_cache+call_rcu", n);
 	pr_info("BENCH smr        call_rcu peak pending objects %ld\n",
 		atomic_long_read(&smr_peak));
 	for (i = 0; i < SMR_SLOTS; i++) {
@@ -887,10 +925,12 @@ static void bench_smr(void)
 			gus_cache_usage(g, &u);
 			smr_note_pending(u.objects - u.in_slabs - SMR_SLOTS);
 			queued_peak = max(queued_peak, u.queued);
+			smr_sample(i, n, t0, u.queued);
 			cond_resched();
 		}
 	}
 	bench_report("smr", "gus_cache SMR", per_op(t0, n), rcu);
+	smr_series_print("gus_cache SMR", n);
 	stop_readers(t);
 	pr_info("BENCH smr        gus_cache peak objects outside the depot %ld (sampled; includes magazines)\n",
 		atomic_long_read(&smr_peak));
