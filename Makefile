@@ -10,7 +10,8 @@
 #                      show its debugfs; then gusslab_smrhash.ko on every vCPU
 # make run KERNEL=6.12 FLAVOUR=kcsan [ARCH=arm64]   one KUnit run of your choice
 # make bench [KERNEL=6.1] [BENCH_ARGS="cases=clients"]
-#                      the benchmarks, on the perf kernel, then the clients
+#                      the benchmarks, on the perf kernel, then the clients;
+#                      then redraws Documentation/figures (tools/bench/plots.sh)
 # make stress [KERNEL=6.1] [FLAVOUR=debug] [DURATION=60] [STRESS_ARGS="debug=0x7c"]
 #                      boot a test kernel and run gusslab_stress.ko, then
 #                      the clients (tools/rht, tools/smrhash) 5 s each
@@ -102,6 +103,7 @@ bench:
 	tools/testing/deps.sh
 	tools/testing/run.sh --kernel $(KERNEL) --flavour perf --mode bench \
 		--bench-args "$(BENCH_ARGS)" --clients "$(CLIENTS)" --client-args "$(CLIENT_ARGS)"
+	tools/bench/plots.sh $(KERNEL)
 
 stress:
 	tools/testing/deps.sh
@@ -178,5 +180,6 @@ census: KERNEL = 7.3
 census:
 	tools/testing/deps.sh
 	tools/testing/census.sh --kernel $(KERNEL)
+	tools/bench/plots.sh $(KERNEL)
 
 .PHONY: census

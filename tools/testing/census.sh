@@ -30,8 +30,9 @@
 #                               header
 #
 # Each boot runs in $GUSSLAB_WORK-N (default
-# $GUSSLAB_CACHE/work/census-KERNEL-smpSMP-N);
-# the plugin's log is census.log there.  The last line is "N passed,
+# $GUSSLAB_CACHE/work/census-KERNEL-smpSMP-N), and the table is kept in
+# $GUSSLAB_WORK.table for tools/bench/plots.sh; the plugin's log is
+# census.log in each boot's directory.  The last line is "N passed,
 # N failed", as for run.sh.
 set -euo pipefail
 
@@ -158,6 +159,10 @@ for r in $(seq 1 "$runs"); do
 	log "boot $r: $(($(date +%s) - start)) s"
 	logs+=("$w/census.log" "$w/console.log")
 done
-python3 "$repo/tools/census/table.py" --label "$label" "${logs[@]}" ||
-	die "the census check failed (above)"
+python3 "$repo/tools/census/table.py" --label "$label" "${logs[@]}" >"$work.table.tmp" ||
+	{ cat "$work.table.tmp"; die "the census check failed (above)"; }
+{ echo "# $(date -u +%F) commit $(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)"
+  cat "$work.table.tmp"; } >"$work.table"
+rm -f "$work.table.tmp"
+cat "$work.table"
 echo "1 passed, 0 failed"
