@@ -62,7 +62,7 @@ ORDER = ["gus_cache_alloc+free", "kmem_cache_alloc+free",
 NEAR = {"gus burst alloc, per object", "gus burst remote free, per object",
         "kmem_cache burst alloc, per object", "kmem_cache burst remote free, per object",
         "gus shuffle 10000, per object", "kmem_cache shuffle 10000, per object"}
-NEAR_TOLERANCE = 0.03
+NEAR_TOLERANCE = 0.05
 PLUGIN_RE = re.compile(r"^census seq=\d+ vcpu=\d+ id=(-?\d+) n=(\d+) status=(\w+) (.*)$")
 GUEST_RE = re.compile(r"BENCH census id=(\d+) rep=(\d+) tcg_ps=(\d+) (.*?)\s*$")
 

@@ -237,6 +237,8 @@ fi
 # --kernel distro (with --mode bench): Debian's own kernel, as the distro
 # mode boots it (tools/testing/census.sh --kernel distro).
 # GUSSLAB_WORK: another scratch directory, for a second run alongside.
+# GUSSLAB_TCG_THREAD: single runs every vCPU on one host thread (the
+# census at 16 and 32 vCPUs: no cross-modifying-code races; default multi).
 # GUSSLAB_QEMU_ARGS: more QEMU arguments, split on spaces (e.g. a TCG
 # plugin: "-plugin FILE,arg=... -d plugin -D LOG").
 work=${GUSSLAB_WORK:-$cache/work/$tag}
@@ -624,7 +626,7 @@ echo "run.sh: booting $tag, mode $mode, $smp vCPUs (console: $log)"
 # gusslab code has run (Documentation/testing.rst).
 boot() {
 	: >"$log"
-	timeout "$timeout" "${qemu[@]}" -accel tcg,thread=multi \
+	timeout "$timeout" "${qemu[@]}" -accel "tcg,thread=${GUSSLAB_TCG_THREAD:-multi}" \
 		-smp "$smp" -m "$mem" "${numa_args[@]}" -nodefaults -display none -no-reboot \
 		-serial "file:$log" -kernel "$bzimage" -initrd "$work/initramfs.cpio" \
 		-append "console=$console panic=-1 oops=panic rcupdate.rcu_cpu_stall_timeout=60 $append" \
