@@ -33,7 +33,7 @@ CENSUS_ROWS = [
 ]
 ROW_RE = re.compile(r"^(\S.*?)\s{2,}~?([\d.]+)\s")
 LABEL_RE = re.compile(r"^census, (.*?): identical")
-SERIES_RE = re.compile(r"BENCH smr-series (\S+) us=(\d+) waiting=(-?\d+)")
+SERIES_RE = re.compile(r"BENCH smr-series (.+?) us=(\d+) waiting=(-?\d+)")
 
 
 def fail(msg):
@@ -87,6 +87,7 @@ def census(out, tables):
                     f"lc rgb '{c}' fs pattern 4")
     gnuplot(f"""set terminal svg size 1000,520 dynamic font 'DejaVu Sans,12'
 set output '{out}/census.svg'
+set termoption noenhanced
 set title 'Instructions per operation, counted by the census plugin (fewer is better)'
 set ylabel 'instructions per operation'
 set style data histograms
@@ -120,6 +121,7 @@ def smr(out, console):
                      for i, n in enumerate(names))
     gnuplot(f"""set terminal svg size 900,480 dynamic font 'DejaVu Sans,12'
 set output '{out}/smr-waiting.svg'
+set termoption noenhanced
 set title 'Objects freed and not yet reusable, replacing objects under readers (TCG)'
 set xlabel 'ms since the start of the run (TCG time)'
 set ylabel 'objects waiting'
