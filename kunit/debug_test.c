@@ -546,7 +546,43 @@ static void debug_smr_poison_after_readers(struct kunit *test)
 	gus_cache_destroy(c);
 }
 
+/*
+ * A debug cache sends only its own objects off the fast paths: while one
+ * exists, an ordinary cache's allocations and frees may still take them
+ * (slab/slowkeys.c), the debug cache's may not.
+ */
+static void debug_cache_leaves_others_fast(struct kunit *test)
+{
+	struct gus_cache *d, *c;
+
+	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
+		kunit_skip(test, "kmemleak is built in: every cache takes the slow paths");
+	if (atomic_read(&gus_alloc_slow_all) || atomic_read(&gus_free_slow_all))
+		kunit_skip(test, "init_on_*, several nodes, check_frees or tracing holds the slow keys");
+	c = gus_cache_create("kunit-dbg-other", 64, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_EXPECT_TRUE(test, gus_alloc_plain(c, GFP_KERNEL));
+	KUNIT_EXPECT_TRUE(test, gus_free_plain(c));
+	d = dbg_create(test, "kunit-dbg-only", 64, GUS_CACHE_CHECK);
+	KUNIT_EXPECT_TRUE(test, static_key_enabled(&gus_alloc_slow_key.key));
+	KUNIT_EXPECT_TRUE(test, static_key_enabled(&gus_free_slow_key.key));
+	KUNIT_EXPECT_FALSE(test, gus_alloc_plain(d, GFP_KERNEL));
+	KUNIT_EXPECT_FALSE(test, gus_free_plain(d));
+	KUNIT_EXPECT_TRUE(test, gus_alloc_plain(c, GFP_KERNEL));
+	KUNIT_EXPECT_TRUE(test, gus_free_plain(c));
+	/* A reason for every cache does send it aside, debug cache or not. */
+	gus_check_frees_switch(true);
+	KUNIT_EXPECT_FALSE(test, gus_free_plain(c));
+	KUNIT_EXPECT_TRUE(test, gus_alloc_plain(c, GFP_KERNEL));
+	gus_check_frees_switch(false);
+	KUNIT_EXPECT_TRUE(test, gus_free_plain(c));
+	KUNIT_EXPECT_FALSE(test, gus_alloc_plain(c, GFP_KERNEL | __GFP_ZERO));
+	gus_cache_destroy(d);
+	gus_cache_destroy(c);
+}
+
 static struct kunit_case debug_cases[] = {
+	KUNIT_CASE(debug_cache_leaves_others_fast),
 	KUNIT_CASE(debug_param_parsing),
 	KUNIT_CASE(debug_flags_and_layout),
 	KUNIT_CASE(debug_write_after_free),

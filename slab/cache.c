@@ -575,18 +575,6 @@ static noinline void *gus_alloc(struct gus_cache *c, gfp_t gfp, unsigned long ca
 }
 
 /*
- * Whether an allocation may take the fast path: no gfp to fix, no
- * __GFP_ZERO (one test for both), and none of the reasons of
- * gus_alloc_slow_key (debug caches, init_on_alloc, tracing) or kmemleak.
- */
-static __always_inline bool gus_alloc_plain(gfp_t gfp)
-{
-	return !(gfp & (GUS_GFP_NOT_FOR_SLAB | __GFP_ZERO)) &&
-	       !static_branch_unlikely(&gus_alloc_slow_key) &&
-	       !IS_ENABLED(CONFIG_DEBUG_KMEMLEAK);
-}
-
-/*
  * Whether objects popped need gus_alloc_finish(): init_on_alloc,
  * tracing, or kmemleak built in (the bulk alloc's test).
  */
@@ -617,7 +605,7 @@ void *gus_cache_alloc(struct gus_cache *c, gfp_t gfp)
 	 * call, so that it saves no register.
 	 */
 	might_alloc(gfp);
-	if (unlikely(!gus_alloc_plain(gfp)))
+	if (unlikely(!gus_alloc_plain(c, gfp)))
 		return gus_alloc(c, gfp, _RET_IP_);
 	if (unlikely(!gus_alloc_pop(c, &obj)))
 		return gus_alloc(c, gfp, _RET_IP_);
@@ -883,18 +871,6 @@ static noinline void gus_free_obj(struct gus_cache *c, void *obj, unsigned long 
 }
 
 /*
- * Whether a free may take the fast path: none of the reasons of
- * gus_free_slow_key (tracing, debug caches, check_frees, several nodes,
- * init_on_free), and kmemleak not built in (it must hear of the free
- * before the object is where an interrupt could take it again).
- */
-static __always_inline bool gus_free_plain(void)
-{
-	return !static_branch_unlikely(&gus_free_slow_key) &&
-	       !IS_ENABLED(CONFIG_DEBUG_KMEMLEAK);
-}
-
-/*
  * Push @obj on this CPU's free magazine, if it has room, no context we
  * interrupted holds it, and @obj is not the object freed last.
  * Return: whether it did.
@@ -924,7 +900,7 @@ static __always_inline bool gus_free_push(struct gus_cache *c, void *obj)
 static __always_inline void gus_free_fast(struct gus_cache *c, void *obj,
 					  unsigned long caller)
 {
-	if (likely(obj && gus_free_plain() && gus_free_push(c, obj)))
+	if (likely(obj && gus_free_plain(c) && gus_free_push(c, obj)))
 		return;
 	gus_free_obj(c, obj, caller);
 }

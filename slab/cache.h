@@ -227,10 +227,49 @@ void gus_check_frees_switch(bool on);
  */
 DECLARE_STATIC_KEY_FALSE(gus_alloc_slow_key);
 DECLARE_STATIC_KEY_FALSE(gus_free_slow_key);
+extern atomic_t gus_alloc_slow_all, gus_free_slow_all;
 void gus_slow_keys_init(void);
 void gus_slow_keys_exit(void);
 void gus_slow_keys_debug_get(void);
 void gus_slow_keys_debug_put(void);
+
+/*
+ * Whether a slow key held only by debug caches lets @c, not one of
+ * them, stay on its fast path (slab/slowkeys.c).
+ */
+static __always_inline bool gus_slow_for_debug_only(struct gus_cache *c, atomic_t *all)
+{
+	return !atomic_read(all) && !(c->flags & GUS_CACHE_DEBUG);
+}
+
+/*
+ * Whether an allocation may take the fast path: no gfp to fix, no
+ * __GFP_ZERO (one test for both), none of the reasons of
+ * gus_alloc_slow_key (init_on_alloc, tracing, this a debug cache), and
+ * kmemleak not built in.
+ */
+static __always_inline bool gus_alloc_plain(struct gus_cache *c, gfp_t gfp)
+{
+	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
+	    (gfp & (GUS_GFP_NOT_FOR_SLAB | __GFP_ZERO)))
+		return false;
+	return !static_branch_unlikely(&gus_alloc_slow_key) ||
+	       gus_slow_for_debug_only(c, &gus_alloc_slow_all);
+}
+
+/*
+ * Whether a free may take the fast path: none of the reasons of
+ * gus_free_slow_key (tracing, check_frees, several nodes, init_on_free,
+ * this a debug cache), and kmemleak not built in (it must hear of the
+ * free before the object is where an interrupt could take it again).
+ */
+static __always_inline bool gus_free_plain(struct gus_cache *c)
+{
+	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
+		return false;
+	return !static_branch_unlikely(&gus_free_slow_key) ||
+	       gus_slow_for_debug_only(c, &gus_free_slow_all);
+}
 
 static inline void gus_cache_count_n(struct gus_cache *c, enum gus_cache_event e,
 				     unsigned long n)

@@ -18,17 +18,22 @@
  *   the gus_alloc tracepoint    x           its first probe / its last
  *   the gus_free tracepoint           x     its first probe / its last
  *
- * (A kernel with kmemleak built in takes the slow paths always: a test of
- * a constant, not a key.)
+ * Every reason but a debug cache concerns every cache, and also counts
+ * itself in gus_alloc_slow_all or gus_free_slow_all.  A key that only
+ * debug caches hold sends a fast path no further than a test of that
+ * count and of its own cache's flags: one debug cache does not slow the
+ * others.  (A kernel with kmemleak built in takes the slow paths always:
+ * a test of a constant, not a key.)
  *
- * Invariant: a key is on while any of its reasons is.  A reason takes its
- * reference before it comes into force (a debug cache before it is
- * published, check_frees before its own key) and drops it after it ends.
+ * Invariant: a key is on while any of its reasons is, and its count is
+ * non-zero while any reason for every cache is.  A reason takes its
+ * references before it comes into force (a debug cache before it is
+ * published, check_frees before its own key), the count before the key,
+ * and drops them after it ends, the key before the count.
  * static_branch_inc() returns once every CPU runs the patched code, so a
- * fast path that starts after a reason came into force sees the key on;
- * one already past the test finishes as it would have a moment earlier,
- * as with any static key.  A key held by several reasons stays on until
- * the last drops it: one reason costs the others only their slow paths.
+ * fast path that starts after a reason came into force sees the key on
+ * and the count; one already past the test finishes as it would have a
+ * moment earlier, as with any static key.
  */
 #include <linux/jump_label.h>
 #include <linux/moduleparam.h>
@@ -41,6 +46,27 @@
 
 DEFINE_STATIC_KEY_FALSE(gus_alloc_slow_key);
 DEFINE_STATIC_KEY_FALSE(gus_free_slow_key);
+/* The references on each key held for every cache (all but debug caches'). */
+atomic_t gus_alloc_slow_all = ATOMIC_INIT(0);
+atomic_t gus_free_slow_all = ATOMIC_INIT(0);
+/* For the KUnit suites, which call the fast paths' tests. */
+GUS_EXPORT_INTERNAL(gus_alloc_slow_key);
+GUS_EXPORT_INTERNAL(gus_free_slow_key);
+GUS_EXPORT_INTERNAL(gus_alloc_slow_all);
+GUS_EXPORT_INTERNAL(gus_free_slow_all);
+
+/* A reason for every cache: the count before the key, as above. */
+static void gus_slow_all_get(struct static_key_false *key, atomic_t *all)
+{
+	atomic_inc(all);
+	static_branch_inc(key);
+}
+
+static void gus_slow_all_put(struct static_key_false *key, atomic_t *all)
+{
+	static_branch_dec(key);
+	atomic_dec(all);
+}
 
 /* Ownership checks on every free; off by default, "check_frees". */
 DEFINE_STATIC_KEY_FALSE(gus_check_frees_key);
@@ -55,24 +81,27 @@ void gus_slow_keys_init(void)
 	gus_slow_init_on_free = want_init_on_free();
 	gus_slow_numa = num_possible_nodes() > 1;
 	if (gus_slow_init_on_alloc)
-		static_branch_inc(&gus_alloc_slow_key);
+		gus_slow_all_get(&gus_alloc_slow_key, &gus_alloc_slow_all);
 	if (gus_slow_init_on_free)
-		static_branch_inc(&gus_free_slow_key);
+		gus_slow_all_get(&gus_free_slow_key, &gus_free_slow_all);
 	if (gus_slow_numa)
-		static_branch_inc(&gus_free_slow_key);
+		gus_slow_all_get(&gus_free_slow_key, &gus_free_slow_all);
 }
 
 void gus_slow_keys_exit(void)
 {
 	if (gus_slow_numa)
-		static_branch_dec(&gus_free_slow_key);
+		gus_slow_all_put(&gus_free_slow_key, &gus_free_slow_all);
 	if (gus_slow_init_on_free)
-		static_branch_dec(&gus_free_slow_key);
+		gus_slow_all_put(&gus_free_slow_key, &gus_free_slow_all);
 	if (gus_slow_init_on_alloc)
-		static_branch_dec(&gus_alloc_slow_key);
+		gus_slow_all_put(&gus_alloc_slow_key, &gus_alloc_slow_all);
 }
 
-/* A debug cache: both paths, from before it is published to its free. */
+/*
+ * A debug cache: both keys, not the counts, from before it is published
+ * to its free.
+ */
 void gus_slow_keys_debug_get(void)
 {
 	static_branch_inc(&gus_debug_key);
@@ -94,24 +123,24 @@ void gus_slow_keys_debug_put(void)
  */
 int gus_trace_alloc_reg(void)
 {
-	static_branch_inc(&gus_alloc_slow_key);
+	gus_slow_all_get(&gus_alloc_slow_key, &gus_alloc_slow_all);
 	return 0;
 }
 
 void gus_trace_alloc_unreg(void)
 {
-	static_branch_dec(&gus_alloc_slow_key);
+	gus_slow_all_put(&gus_alloc_slow_key, &gus_alloc_slow_all);
 }
 
 int gus_trace_free_reg(void)
 {
-	static_branch_inc(&gus_free_slow_key);
+	gus_slow_all_get(&gus_free_slow_key, &gus_free_slow_all);
 	return 0;
 }
 
 void gus_trace_free_unreg(void)
 {
-	static_branch_dec(&gus_free_slow_key);
+	gus_slow_all_put(&gus_free_slow_key, &gus_free_slow_all);
 }
 
 /**
@@ -128,11 +157,11 @@ void gus_check_frees_switch(bool on)
 
 	mutex_lock(&lock);
 	if (on && !static_key_enabled(&gus_check_frees_key.key)) {
-		static_branch_inc(&gus_free_slow_key);
+		gus_slow_all_get(&gus_free_slow_key, &gus_free_slow_all);
 		static_branch_enable(&gus_check_frees_key);
 	} else if (!on && static_key_enabled(&gus_check_frees_key.key)) {
 		static_branch_disable(&gus_check_frees_key);
-		static_branch_dec(&gus_free_slow_key);
+		gus_slow_all_put(&gus_free_slow_key, &gus_free_slow_all);
 	}
 	mutex_unlock(&lock);
 }
