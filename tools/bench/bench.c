@@ -844,7 +844,7 @@ static void smr_series_print(const char *what, unsigned long n)
 {
 	unsigned long s, every = smr_every(n);
 
-	for (s = 0; s < min(DIV_ROUND_UP(n, every), (unsigned long)SMR_SAMPLES); s++)
+	for (s = 0; s < min_t(unsigned long, DIV_ROUND_UP(n, every), SMR_SAMPLES); s++)
 		pr_info("BENCH smr-series %s us=%llu waiting=%ld\n", what,
 			smr_series[s].us, smr_series[s].waiting);
 }
