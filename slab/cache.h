@@ -220,6 +220,8 @@ DECLARE_STATIC_KEY_TRUE(gus_stats_key);
 /* Ownership checks on every free; off by default, "check_frees". */
 DECLARE_STATIC_KEY_FALSE(gus_check_frees_key);
 void gus_check_frees_switch(bool on);
+struct kernel_param;
+int gus_key_param_get(char *buf, const struct kernel_param *kp);
 
 /*
  * slab/slowkeys.c: on while anything needs more of an allocation or a

@@ -216,7 +216,8 @@ static int gus_key_param_set(const char *val, const struct kernel_param *kp)
 	return 0;
 }
 
-static int gus_key_param_get(char *buf, const struct kernel_param *kp)
+/* A static key parameter's value, Y or N: @kp->arg is the key. */
+int gus_key_param_get(char *buf, const struct kernel_param *kp)
 {
 	return sprintf(buf, "%c\n", static_key_enabled((struct static_key *)kp->arg) ? 'Y' : 'N');
 }

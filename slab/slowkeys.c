@@ -72,30 +72,29 @@ static void gus_slow_all_put(struct static_key_false *key, atomic_t *all)
 DEFINE_STATIC_KEY_FALSE(gus_check_frees_key);
 GUS_EXPORT_INTERNAL(gus_check_frees_key);
 
-/* The boot-time reasons: init_on_alloc, init_on_free, several nodes. */
-static bool gus_slow_init_on_alloc, gus_slow_init_on_free, gus_slow_numa;
+/*
+ * The boot-time reasons, init_on_alloc, init_on_free and several possible
+ * nodes, each taken or dropped by @fn: none of them changes after boot,
+ * so exit finds the same ones init did.
+ */
+static void gus_slow_boot_reasons(void (*fn)(struct static_key_false *key, atomic_t *all))
+{
+	if (want_init_on_alloc(0))
+		fn(&gus_alloc_slow_key, &gus_alloc_slow_all);
+	if (want_init_on_free())
+		fn(&gus_free_slow_key, &gus_free_slow_all);
+	if (num_possible_nodes() > 1)
+		fn(&gus_free_slow_key, &gus_free_slow_all);
+}
 
 void gus_slow_keys_init(void)
 {
-	gus_slow_init_on_alloc = want_init_on_alloc(0);
-	gus_slow_init_on_free = want_init_on_free();
-	gus_slow_numa = num_possible_nodes() > 1;
-	if (gus_slow_init_on_alloc)
-		gus_slow_all_get(&gus_alloc_slow_key, &gus_alloc_slow_all);
-	if (gus_slow_init_on_free)
-		gus_slow_all_get(&gus_free_slow_key, &gus_free_slow_all);
-	if (gus_slow_numa)
-		gus_slow_all_get(&gus_free_slow_key, &gus_free_slow_all);
+	gus_slow_boot_reasons(gus_slow_all_get);
 }
 
 void gus_slow_keys_exit(void)
 {
-	if (gus_slow_numa)
-		gus_slow_all_put(&gus_free_slow_key, &gus_free_slow_all);
-	if (gus_slow_init_on_free)
-		gus_slow_all_put(&gus_free_slow_key, &gus_free_slow_all);
-	if (gus_slow_init_on_alloc)
-		gus_slow_all_put(&gus_alloc_slow_key, &gus_alloc_slow_all);
+	gus_slow_boot_reasons(gus_slow_all_put);
 }
 
 /*
@@ -178,16 +177,11 @@ static int gus_check_frees_set(const char *val, const struct kernel_param *kp)
 	return err;
 }
 
-static int gus_check_frees_get(char *buf, const struct kernel_param *kp)
-{
-	return sprintf(buf, "%c\n", static_key_enabled(&gus_check_frees_key.key) ? 'Y' : 'N');
-}
-
 static const struct kernel_param_ops gus_check_frees_ops = {
 	.set = gus_check_frees_set,
-	.get = gus_check_frees_get,
+	.get = gus_key_param_get,
 };
 
-module_param_cb(check_frees, &gus_check_frees_ops, NULL, 0644);
+module_param_cb(check_frees, &gus_check_frees_ops, &gus_check_frees_key.key, 0644);
 MODULE_PARM_DESC(check_frees,
 		 "refuse at once a free of a pointer that is not an object of the cache (default N)");
