@@ -51,6 +51,7 @@ static __always_inline void census_mark(const bool start, const enum census_id i
 }
 
 extern const char *const census_names[CENSUS_NR];
+void census_report(enum census_id id, unsigned int rep, u64 ps);
 
 void bench_census_burst(void);
 void bench_census_shuffle(void);

@@ -264,8 +264,7 @@ void bench_burst(void)
 
 static void burst_census_report(enum census_id id, u64 ns)
 {
-	pr_info("BENCH census id=%d rep=0 tcg_ps=%llu %s\n", id,
-		div64_u64(ns * 1000, CENSUS_BURST_REPS * CENSUS_BURST), census_names[id]);
+	census_report(id, 0, div64_u64(ns * 1000, CENSUS_BURST_REPS * CENSUS_BURST));
 }
 
 /*

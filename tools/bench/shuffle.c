@@ -103,6 +103,7 @@ out:
 /* One marked round: @id and SHUFFLE_N constants, as the markers need. */
 static bool shuffle_census_round(struct shuffle_run *s, bool slub)
 {
+	enum census_id id = slub ? CENSUS_SLUB_SHUFFLE : CENSUS_GUS_SHUFFLE;
 	unsigned long flags;
 	bool ok;
 	u64 t0 = ktime_get_ns();
@@ -117,9 +118,7 @@ static bool shuffle_census_round(struct shuffle_run *s, bool slub)
 	}
 	census_mark(false, 0, 0);
 	local_irq_restore(flags);
-	pr_info("BENCH census id=%d rep=0 tcg_ps=%llu %s\n",
-		slub ? CENSUS_SLUB_SHUFFLE : CENSUS_GUS_SHUFFLE, per_op(t0, SHUFFLE_N),
-		census_names[slub ? CENSUS_SLUB_SHUFFLE : CENSUS_GUS_SHUFFLE]);
+	census_report(id, 0, per_op(t0, SHUFFLE_N));
 	return ok;
 }
 
