@@ -216,6 +216,7 @@ static inline void gus_kasan_unpoison(const void *p, size_t n) { }
  */
 #include <linux/debug_locks.h>
 #include <linux/lockdep.h>
+#include <linux/percpu.h>
 
 struct gus_cpu_lock {
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
@@ -260,27 +261,57 @@ static inline void gus_cpu_lock_release(struct gus_cpu_lock *l) { }
 #endif
 
 /*
+ * raw_cpu_read()/raw_cpu_write() of the fast paths' words.  Kernels built
+ * with CONFIG_USE_X86_SEG_SUPPORT (6.8 on) make them plain accesses
+ * through the compiler's %gs address space, which it folds into the
+ * instruction using them (a compare with memory); before, they are asm,
+ * a load that a separate test must follow.  There, on x86-64 with a
+ * compiler that has __seg_gs, the same access is spelt out here.
+ */
+#if defined(CONFIG_X86_64) && defined(CONFIG_SMP) && defined(__SEG_GS) && \
+	!defined(CONFIG_USE_X86_SEG_SUPPORT) && !defined(__CHECKER__)
+#define gus_raw_cpu_var(var) \
+	(*(typeof(var) __seg_gs *)(__force unsigned long)&(var))
+#define gus_raw_cpu_read(var)		gus_raw_cpu_var(var)
+#define gus_raw_cpu_write(var, val)	(gus_raw_cpu_var(var) = (val))
+#else
+#define gus_raw_cpu_read(var)		raw_cpu_read(var)
+#define gus_raw_cpu_write(var, val)	raw_cpu_write(var, val)
+#endif
+
+/*
  * Take @l, this CPU's, preemption off.  Return: false if it is held.
  * Only this CPU writes @l->acquired, a task or an interrupt of it, and an
  * interrupt that takes @l releases it before it returns: the flag a task
  * reads is the one it would see at any instant, so a plain load will do
  * (one compare with memory, where READ_ONCE() costs a load and a test).
+ * @l is reached through the per-CPU segment, as this_cpu_read() does,
+ * without computing this CPU's address.
  */
-static __always_inline bool gus_cpu_trylock(struct gus_cpu_lock *l)
+static __always_inline bool gus_cpu_trylock(struct gus_cpu_lock __percpu *l)
 {
-	if (data_race(l->acquired))	/* only this CPU writes it: see above */
+	if (data_race(gus_raw_cpu_read(l->acquired)))	/* only this CPU writes it: see above */
 		return false;
-	WRITE_ONCE(l->acquired, 1);
-	gus_cpu_lock_acquire(l);
+	gus_raw_cpu_write(l->acquired, 1);
+	gus_cpu_lock_acquire(this_cpu_ptr(l));
 	barrier();	/* pairs with gus_cpu_unlock()'s in a holder we interrupt */
 	return true;
 }
 
+/* Release @l, this CPU's, given its address. */
 static __always_inline void gus_cpu_unlock(struct gus_cpu_lock *l)
 {
 	barrier();	/* pairs with gus_cpu_trylock()'s in an interrupt */
 	gus_cpu_lock_release(l);
 	WRITE_ONCE(l->acquired, 0);
+}
+
+/* Release @l, this CPU's, through the per-CPU segment. */
+static __always_inline void gus_cpu_unlock_this(struct gus_cpu_lock __percpu *l)
+{
+	barrier();	/* pairs with gus_cpu_trylock()'s in an interrupt */
+	gus_cpu_lock_release(this_cpu_ptr(l));
+	gus_raw_cpu_write(l->acquired, 0);
 }
 
 #endif /* _GUSSLAB_COMPAT_H */

@@ -224,7 +224,7 @@ static void numa_remote_free_case(struct kunit *test, bool smr)
 	on_the_way = NUMA_OBJS % w->c->mag_size;
 	home = NUMA_OBJS - on_the_way;
 	gus_cache_usage(w->c, &u);
-	kunit_info(test, "node %d: %u magazines on its ring, %lu objects queued, %u on their way, after %u frees on node %d\n",
+	kunit_info(test, "node %d: %u magazines on its ring, %lu objects queued, %lu on their way, after %u frees on node %d\n",
 		   a, gus_ring_count(gn->ring), u.queued,
 		   pc->remote ? pc->remote->count : 0, NUMA_OBJS, b);
 	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(w->c, GUS_FREE_REMOTE),

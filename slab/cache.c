@@ -126,13 +126,6 @@ void gus_cache_report(struct gus_cache *c, const void *obj, const char *what)
 		WARN(1, "BUG gusslab %s: %s%s\n", c->name, what, where);
 }
 
-unsigned long gus_cache_event_sum(struct gus_cache *c, enum gus_cache_event e)
-{
-	return gus_percpu_sum(&c->cpu->ev[0], e);
-}
-
-GUS_EXPORT_INTERNAL(gus_cache_event_sum);
-
 /* init_on_free applies: no constructor, no poisoning. */
 static __always_inline bool gus_wipe_on_free(struct gus_cache *c)
 {
@@ -444,7 +437,6 @@ static noinline void *gus_alloc_busy(struct gus_cache *c, gfp_t gfp)
 static noinline void *gus_alloc_slow(struct gus_cache *c, gfp_t gfp)
 {
 	void (*hook)(struct gus_cache *c) = READ_ONCE(gus_cpu_held_hook);
-	struct gus_mag *m;
 	void *obj;
 	int err = 0;
 
@@ -458,47 +450,28 @@ static noinline void *gus_alloc_slow(struct gus_cache *c, gfp_t gfp)
 		gus_cache_count(c, GUS_ALLOC_FAILED);
 		return NULL;
 	}
-	m = this_cpu_ptr(c->cpu)->alloc;
-	obj = m->objs[--m->count];
+	gus_mag_pop(this_cpu_ptr(c->cpu)->alloc, &obj);	/* refilled: not empty */
 	gus_cache_count(c, GUS_ALLOC_SLOW);
 	gus_cpu_put(this_cpu_ptr(c->cpu));
 	return obj;
 }
 
 /*
- * Pop an object from this CPU's alloc magazine into *@objp, if it has one
- * and no context we interrupted holds it.  Return: whether it did.  (A
- * bool: a magazine holds no NULL, but the compiler cannot know it.)
+ * Pop an object from this CPU's alloc magazine, refilling it if need be:
+ * a slow section, which counts the pop as the fast path's.
  */
-static __always_inline bool gus_alloc_pop(struct gus_cache *c, void **objp)
-{
-	struct gus_cpu *pc;
-	struct gus_mag *m;
-	bool popped = false;
-
-	if (unlikely(!gus_cpu_get(c, &pc)))
-		return false;
-	m = pc->alloc;
-	if (likely(m->count)) {
-		*objp = m->objs[--m->count];
-		gus_cpu_count(pc, GUS_ALLOC_FAST);
-		popped = true;
-	}
-	gus_cpu_put(pc);
-	return popped;
-}
-
-/* Pop an object from this CPU's alloc magazine, refilling it if need be. */
 static void *gus_alloc_one(struct gus_cache *c, gfp_t gfp)
 {
 	struct gus_cpu *pc;
 	void *obj;
 
-	if (likely(gus_alloc_pop(c, &obj)))
-		return obj;
 	if (unlikely(!gus_cpu_get(c, &pc)))
 		return gus_alloc_busy(c, gfp);
-	return gus_alloc_slow(c, gfp);	/* refills unless an interrupt did */
+	if (unlikely(!gus_mag_pop(pc->alloc, &obj)))
+		return gus_alloc_slow(c, gfp);	/* refills unless an interrupt did */
+	gus_cpu_fast_n(pc, GUS_ALLOC_FAST, 1);
+	gus_cpu_put(pc);
+	return obj;
 }
 
 /* Debug caches: hand out only an object that passes the checks. */
@@ -598,18 +571,25 @@ static __always_inline bool gus_alloc_finishing(void)
  */
 void *gus_cache_alloc(struct gus_cache *c, gfp_t gfp)
 {
+	struct gus_cpu __percpu *cpu = c->cpu;
 	void *obj;
 
 	/*
 	 * The fast path, on one screen: a pop.  Everything else is a tail
-	 * call, so that it saves no register.
+	 * call, so that it saves no register; each exit is written out, so
+	 * that no flag is carried across preempt_enable().
 	 */
 	might_alloc(gfp);
-	if (unlikely(!gus_alloc_plain(c, gfp)))
-		return gus_alloc(c, gfp, _RET_IP_);
-	if (unlikely(!gus_alloc_pop(c, &obj)))
-		return gus_alloc(c, gfp, _RET_IP_);
+	if (unlikely(!gus_alloc_plain(c, gfp)) || unlikely(!gus_cpu_get_fast(cpu)))
+		goto slow;
+	if (unlikely(!gus_mag_pop(gus_raw_cpu_read(cpu->alloc), &obj))) {
+		gus_cpu_put_fast(cpu);
+		goto slow;
+	}
+	gus_cpu_put_fast(cpu);
 	return obj;
+slow:
+	return gus_alloc(c, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(gus_cache_alloc);
 
@@ -866,42 +846,37 @@ static noinline void gus_free_obj(struct gus_cache *c, void *obj, unsigned long 
 	}
 	m->objs[n] = obj;
 	m->count = n + 1;
-	gus_cpu_count(pc, GUS_FREE_FAST);
+	gus_cpu_fast_n(pc, GUS_FREE_FAST, 1);
 	gus_cpu_put(pc);
 }
 
 /*
- * Push @obj on this CPU's free magazine, if it has room, no context we
- * interrupted holds it, and @obj is not the object freed last.
- * Return: whether it did.
+ * The fast path, a push, if @obj is not NULL, no context we interrupted
+ * holds the magazines, the free one has room and @obj is not the object
+ * freed last; everything else in gus_free_obj(), a tail call.
  */
-static __always_inline bool gus_free_push(struct gus_cache *c, void *obj)
-{
-	struct gus_cpu *pc;
-	struct gus_mag *m;
-	unsigned int n;
-	bool pushed = false;
-
-	if (unlikely(!gus_cpu_get(c, &pc)))
-		return false;
-	m = pc->free;
-	n = m->count;
-	if (likely(n < m->size && gus_mag_top(m, n) != obj)) {
-		m->objs[n] = obj;
-		m->count = n + 1;
-		gus_cpu_count(pc, GUS_FREE_FAST);
-		pushed = true;
-	}
-	gus_cpu_put(pc);
-	return pushed;
-}
-
-/* The fast path, a push; everything else in gus_free_obj(), a tail call. */
 static __always_inline void gus_free_fast(struct gus_cache *c, void *obj,
 					  unsigned long caller)
 {
-	if (likely(obj && gus_free_plain(c) && gus_free_push(c, obj)))
+	struct gus_cpu __percpu *cpu = c->cpu;
+	struct gus_mag *m;
+	unsigned long n;
+
+	if (unlikely(!obj))
 		return;
+	if (unlikely(!gus_free_plain(c)) || unlikely(!gus_cpu_get_fast(cpu)))
+		goto slow;
+	m = gus_raw_cpu_read(cpu->free);
+	n = m->count;
+	if (unlikely(n >= m->size || gus_mag_top(m, n) == obj)) {
+		gus_cpu_put_fast(cpu);
+		goto slow;
+	}
+	m->objs[n] = obj;
+	m->count = n + 1;
+	gus_cpu_put_fast(cpu);
+	return;
+slow:
 	gus_free_obj(c, obj, caller);
 }
 
@@ -1036,7 +1011,7 @@ int gus_cache_alloc_bulk(struct gus_cache *c, gfp_t gfp, size_t n, void **p)
 			p[i + j] = m->objs[m->count - 1 - j];
 		m->count -= k;
 		i += k;
-		gus_cpu_count_n(pc, GUS_ALLOC_FAST, k);
+		gus_cpu_fast_n(pc, GUS_ALLOC_FAST, k);
 		if (i == n)
 			break;
 		err = gus_refill(c, pc) ? 0 : gus_grow_refill(c, gfp);
@@ -1116,7 +1091,7 @@ void gus_cache_free_bulk(struct gus_cache *c, size_t n, void **p)
 		}
 		m->objs[m->count++] = obj;
 	}
-	gus_cpu_count_n(pc, GUS_FREE_FAST, fast);
+	gus_cpu_fast_n(pc, GUS_FREE_FAST, fast);
 	gus_cpu_put(pc);
 one_by_one:
 	for (; i < n; i++)
@@ -1230,11 +1205,19 @@ void gus_cache_shrink(struct gus_cache *c)
 }
 EXPORT_SYMBOL_GPL(gus_cache_shrink);
 
+/* gus_flush_mags() for a CPU that runs nothing: dead, or the cache going. */
+static void gus_flush_idle(struct gus_cache *c, int cpu)
+{
+	struct gus_cpu *pc = per_cpu_ptr(c->cpu, cpu);
+
+	gus_cpu_stats_open(pc);
+	gus_flush_mags(c, pc, cpu_to_mem(cpu), GFP_KERNEL);
+	gus_cpu_stats_close(pc);
+}
+
 static int gus_cpu_dead(unsigned int cpu, struct hlist_node *node)
 {
-	struct gus_cache *c = hlist_entry(node, struct gus_cache, cpuhp);
-
-	gus_flush_mags(c, per_cpu_ptr(c->cpu, cpu), cpu_to_mem(cpu), GFP_KERNEL);
+	gus_flush_idle(hlist_entry(node, struct gus_cache, cpuhp), cpu);
 	return 0;
 }
 
@@ -1595,7 +1578,7 @@ void gus_cache_destroy(struct gus_cache *c)
 	mutex_unlock(&gus_caches_lock);
 
 	for_each_possible_cpu(cpu)
-		gus_flush_mags(c, per_cpu_ptr(c->cpu, cpu), cpu_to_mem(cpu), GFP_KERNEL);
+		gus_flush_idle(c, cpu);
 	gus_cache_reclaim(c, true);
 	quarantined = atomic_long_read(&c->quarantined);
 	live = gus_depot_live(c) - quarantined;

@@ -36,8 +36,8 @@
 
 /* A magazine: a stack of object pointers. */
 struct gus_mag {
-	unsigned int count;
-	unsigned int size;
+	unsigned long count;		/* word-sized: the fast paths index with it as is */
+	unsigned long size;
 	unsigned long stamp;		/* SMR: goal taken when it filled */
 	union {
 		struct list_head node;	/* on the overflow list */
@@ -52,9 +52,24 @@ struct gus_mag {
  * the slot read is m->none): the free's double-free compare with no test
  * of @n.
  */
-static __always_inline void *gus_mag_top(const struct gus_mag *m, unsigned int n)
+static __always_inline void *gus_mag_top(const struct gus_mag *m, unsigned long n)
 {
-	return (&m->objs[n])[-1];
+	return m->objs[n - 1];	/* n == 0: the index wraps to m->none */
+}
+
+/*
+ * Pop the object on top of @m into *@objp.  Return: false if @m is empty.
+ * (The count's decrement tests for empty too: no separate compare.)
+ */
+static __always_inline bool gus_mag_pop(struct gus_mag *m, void **objp)
+{
+	unsigned long n;
+
+	if (unlikely(check_sub_overflow(m->count, 1UL, &n)))
+		return false;
+	m->count = n;
+	*objp = m->objs[n];
+	return true;
 }
 
 /*
@@ -138,7 +153,21 @@ struct gus_cpu {
 	 * cache is quiet.  Not a statistic: clearing the stats keeps it.
 	 */
 	long queued;
+	/*
+	 * The counters, written by this CPU only.  The fast paths count
+	 * nothing: their events are the objects popped from the alloc
+	 * magazine (pushed on the free one) since the last slow section left
+	 * the lock, alloc_mark - alloc->count (free->count - free_mark).  A
+	 * slow section folds them into ev[] when it takes the lock
+	 * (gus_cpu_get()) and sets the marks when it leaves (gus_cpu_put());
+	 * seq is odd in between, so that readers (gus_cpu_event()) see the
+	 * marks and the magazines together.  cleared[] is what a clear saw,
+	 * written only by the clear: a CPU's count is ev[] less it.
+	 */
 	unsigned long ev[GUS_NR_CACHE_EVENTS];
+	unsigned int alloc_mark, free_mark;
+	unsigned int seq;
+	unsigned long cleared[GUS_NR_CACHE_EVENTS];
 	/*
 	 * Another node's objects freed on this CPU, all of remote_node's, on
 	 * their way home (NULL until the first): queued on that node's ring
@@ -185,18 +214,45 @@ struct gus_cache {
 };
 
 /*
- * Take this CPU's magazines: preemption off and the CPU lock held, *@pcp
- * this CPU's.  Return: false, preemption as it was, if a context we
- * interrupted holds them.  (A bool, not the pointer or NULL: the fast
- * paths then test the lock alone, not the address too.)
+ * A slow section opens on @pc, this CPU's with its lock held (or a dead
+ * CPU's): the fast paths' events so far go into the counters, and
+ * readers wait until gus_cpu_stats_close().
+ */
+static __always_inline void gus_cpu_stats_open(struct gus_cpu *pc)
+{
+	WRITE_ONCE(pc->seq, pc->seq + 1);
+	smp_wmb();	/* seq odd before the counters move: gus_cpu_event_total()'s 2nd smp_rmb() */
+	WRITE_ONCE(pc->ev[GUS_ALLOC_FAST],
+		   pc->ev[GUS_ALLOC_FAST] + pc->alloc_mark - pc->alloc->count);
+	WRITE_ONCE(pc->ev[GUS_FREE_FAST],
+		   pc->ev[GUS_FREE_FAST] + pc->free->count - pc->free_mark);
+}
+
+/* It closes: the fast paths count from the magazines as they are now. */
+static __always_inline void gus_cpu_stats_close(struct gus_cpu *pc)
+{
+	WRITE_ONCE(pc->alloc_mark, pc->alloc->count);
+	WRITE_ONCE(pc->free_mark, pc->free->count);
+	smp_wmb();	/* the marks before seq is even: gus_cpu_event_total()'s 1st smp_rmb() */
+	WRITE_ONCE(pc->seq, pc->seq + 1);
+}
+
+unsigned long gus_cpu_event(struct gus_cache *c, int cpu, enum gus_cache_event e);
+
+/*
+ * Take this CPU's magazines for a slow section: preemption off, the CPU
+ * lock held, the stats open (above), *@pcp this CPU's.  Return: false,
+ * preemption as it was, if a context we interrupted holds them.  (A bool,
+ * not the pointer or NULL: callers then test the lock alone.)
  */
 static __always_inline bool gus_cpu_get(struct gus_cache *c, struct gus_cpu **pcp)
 {
 	struct gus_cpu *pc;
 
 	preempt_disable();
-	pc = this_cpu_ptr(c->cpu);
-	if (likely(gus_cpu_trylock(&pc->lock))) {
+	if (likely(gus_cpu_trylock(&c->cpu->lock))) {
+		pc = this_cpu_ptr(c->cpu);
+		gus_cpu_stats_open(pc);
 		*pcp = pc;
 		return true;
 	}
@@ -206,7 +262,29 @@ static __always_inline bool gus_cpu_get(struct gus_cache *c, struct gus_cpu **pc
 
 static __always_inline void gus_cpu_put(struct gus_cpu *pc)
 {
+	gus_cpu_stats_close(pc);
 	gus_cpu_unlock(&pc->lock);
+	preempt_enable();
+}
+
+/*
+ * The fast paths' lock on @cpu, a cache's per-CPU structures: no stats,
+ * and this CPU's reached through the per-CPU segment (raw_cpu_*()), not
+ * its address.  (@cpu, not the cache: a local survives the compiler
+ * barriers, where c->cpu would be loaded again after each.)
+ */
+static __always_inline bool gus_cpu_get_fast(struct gus_cpu __percpu *cpu)
+{
+	preempt_disable();
+	if (likely(gus_cpu_trylock(&cpu->lock)))
+		return true;
+	preempt_enable();
+	return false;
+}
+
+static __always_inline void gus_cpu_put_fast(struct gus_cpu __percpu *cpu)
+{
+	gus_cpu_unlock_this(&cpu->lock);
 	preempt_enable();
 }
 
@@ -286,22 +364,14 @@ static inline void gus_cache_count(struct gus_cache *c, enum gus_cache_event e)
 }
 
 /*
- * @n events @e that only the holder of @pc's lock counts (the fast and
- * bulk paths'): no interrupt can count them meanwhile, so a plain add will
- * do, one instruction through @pc.  The sums read it racily, as they read
- * every counter, and a clear from another CPU may lose to it (as to
- * this_cpu_add()).
+ * @n objects a slow section popped from the alloc magazine or pushed on
+ * the free one, as the fast path would (@e GUS_ALLOC_FAST or
+ * GUS_FREE_FAST): counted, as the fast paths' are, whatever "stats" says.
  */
-static __always_inline void gus_cpu_count_n(struct gus_cpu *pc, enum gus_cache_event e,
-					    unsigned long n)
+static __always_inline void gus_cpu_fast_n(struct gus_cpu *pc, enum gus_cache_event e,
+					   unsigned long n)
 {
-	if (static_branch_likely(&gus_stats_key))
-		data_race(pc->ev[e] += n);	/* one writer; the sums read racily */
-}
-
-static __always_inline void gus_cpu_count(struct gus_cpu *pc, enum gus_cache_event e)
-{
-	gus_cpu_count_n(pc, e, 1);
+	WRITE_ONCE(pc->ev[e], pc->ev[e] + n);	/* one writer; gus_cpu_event() */
 }
 
 /* slab/slab.c: the depot. */

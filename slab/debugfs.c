@@ -137,6 +137,83 @@ static int gus_caches_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(gus_caches);
 
+/*
+ * The fast paths' events not yet folded into @pc's counters (slab/cache.h,
+ * struct gus_cpu); the caller holds rcu_read_lock() and checks seq.
+ */
+static unsigned long gus_cpu_pending(struct gus_cpu *pc, enum gus_cache_event e)
+{
+	if (e == GUS_ALLOC_FAST)
+		return READ_ONCE(pc->alloc_mark) - READ_ONCE(READ_ONCE(pc->alloc)->count);
+	return READ_ONCE(READ_ONCE(pc->free)->count) - READ_ONCE(pc->free_mark);
+}
+
+/* @cpu's count of @e since its creation: the counter and, fast paths, the rest. */
+static unsigned long gus_cpu_event_total(struct gus_cache *c, int cpu,
+					 enum gus_cache_event e)
+{
+	struct gus_cpu *pc = per_cpu_ptr(c->cpu, cpu);
+	unsigned long v;
+	unsigned int seq;
+
+	if (e != GUS_ALLOC_FAST && e != GUS_FREE_FAST)
+		return READ_ONCE(pc->ev[e]);
+	rcu_read_lock();	/* magazines are freed after a grace period */
+	for (;;) {
+		seq = READ_ONCE(pc->seq);
+		smp_rmb();	/* seq, then what it covers: gus_cpu_stats_close()'s smp_wmb() */
+		v = READ_ONCE(pc->ev[e]);
+		if (seq & 1) {
+			/*
+			 * A slow section is open.  On our own CPU we interrupted
+			 * it and would wait for ever: what it folded is all
+			 * there is.  Elsewhere it closes soon.
+			 */
+			if (cpu == raw_smp_processor_id())
+				break;
+			cpu_relax();
+			continue;
+		}
+		v += gus_cpu_pending(pc, e);
+		smp_rmb();	/* what seq covers, then seq: gus_cpu_stats_open()'s smp_wmb() */
+		if (READ_ONCE(pc->seq) == seq)
+			break;
+	}
+	rcu_read_unlock();
+	return v;
+}
+
+/**
+ * gus_cpu_event() - how many events @e @cpu counted in @c since the clear.
+ * @c: the cache.
+ * @cpu: a possible CPU.
+ * @e: the event.
+ *
+ * Context: any context; it may spin while @cpu is inside a slow section.
+ * Return: the count.  Counters only grow, so a clear racing with it gives
+ * 0 or the count before it.
+ */
+unsigned long gus_cpu_event(struct gus_cache *c, int cpu, enum gus_cache_event e)
+{
+	struct gus_cpu *pc = per_cpu_ptr(c->cpu, cpu);
+	unsigned long cleared = READ_ONCE(pc->cleared[e]);
+	unsigned long v = gus_cpu_event_total(c, cpu, e);
+
+	return v > cleared ? v - cleared : 0;
+}
+
+unsigned long gus_cache_event_sum(struct gus_cache *c, enum gus_cache_event e)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += gus_cpu_event(c, cpu, e);
+	return sum;
+}
+
+GUS_EXPORT_INTERNAL(gus_cache_event_sum);
+
 static int gus_cache_stats_show(struct seq_file *m, void *unused)
 {
 	struct gus_cache *c = m->private;
@@ -146,12 +223,8 @@ static int gus_cache_stats_show(struct seq_file *m, void *unused)
 	for (e = 0; e < GUS_NR_CACHE_EVENTS; e++) {
 		seq_printf(m, "%-14s %lu", gus_cache_event_names[e],
 			   gus_cache_event_sum(c, e));
-		for_each_online_cpu(cpu) {
-			unsigned long *ev = per_cpu_ptr(c->cpu, cpu)->ev;
-
-			/* Counters are statistics: a racy read is good enough. */
-			seq_printf(m, " C%d=%lu", cpu, data_race(ev[e]));
-		}
+		for_each_online_cpu(cpu)
+			seq_printf(m, " C%d=%lu", cpu, gus_cpu_event(c, cpu, e));
 		seq_putc(m, '\n');
 	}
 	return 0;
@@ -166,16 +239,20 @@ static int gus_cache_stats_open(struct inode *inode, struct file *file)
  * gus_cache_stats_clear() - zero every counter of @c.
  * @c: the cache.
  *
- * Increments racing with the clear may survive it.
+ * Each CPU's counts are read and kept as the zero they are counted from
+ * (its cleared[]); the CPUs' own counters are not written.
  *
  * Context: any context.
  */
 void gus_cache_stats_clear(struct gus_cache *c)
 {
+	unsigned int e;
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		memset(per_cpu_ptr(c->cpu, cpu)->ev, 0, sizeof(c->cpu->ev));
+		for (e = 0; e < GUS_NR_CACHE_EVENTS; e++)
+			WRITE_ONCE(per_cpu_ptr(c->cpu, cpu)->cleared[e],
+				   gus_cpu_event_total(c, cpu, e));
 }
 
 GUS_EXPORT_INTERNAL(gus_cache_stats_clear);
