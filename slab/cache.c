@@ -457,6 +457,17 @@ static noinline void *gus_alloc_slow(struct gus_cache *c, gfp_t gfp)
 }
 
 /*
+ * The fast path found the alloc magazine empty, and holds the CPU lock
+ * still: open the stats and refill, without letting go of the lock to
+ * start over.  @gfp passed gus_alloc_plain(): nothing to fix or finish.
+ */
+static noinline void *gus_alloc_empty(struct gus_cache *c, gfp_t gfp)
+{
+	gus_cpu_stats_open(this_cpu_ptr(c->cpu));
+	return gus_alloc_slow(c, gfp);
+}
+
+/*
  * Pop an object from this CPU's alloc magazine, refilling it if need be:
  * a slow section, which counts the pop as the fast path's.
  */
@@ -582,10 +593,8 @@ void *gus_cache_alloc(struct gus_cache *c, gfp_t gfp)
 	might_alloc(gfp);
 	if (unlikely(!gus_alloc_plain(c, gfp)) || unlikely(!gus_cpu_get_fast(cpu)))
 		goto slow;
-	if (unlikely(!gus_mag_pop(gus_raw_cpu_read(cpu->alloc), &obj))) {
-		gus_cpu_put_fast(cpu);
-		goto slow;
-	}
+	if (unlikely(!gus_mag_pop(gus_raw_cpu_read(cpu->alloc), &obj)))
+		return gus_alloc_empty(c, gfp);		/* releases the lock */
 	gus_cpu_put_fast(cpu);
 	return obj;
 slow:
@@ -803,6 +812,19 @@ static noinline void gus_free_full(struct gus_cache *c, struct gus_cpu *pc, void
 }
 
 /*
+ * The fast path found the free magazine full, and holds the CPU lock
+ * still: open the stats and go on as gus_free_full().  @obj passed
+ * gus_free_plain() and the double-free compare: nothing else to check.
+ */
+static noinline void gus_free_room(struct gus_cache *c, void *obj)
+{
+	struct gus_cpu *pc = this_cpu_ptr(c->cpu);
+
+	gus_cpu_stats_open(pc);
+	gus_free_full(c, pc, obj);
+}
+
+/*
  * The whole free, past the fast path: @obj checked, then pushed on this
  * CPU's free magazine or sent where it must go; @caller for debug caches.
  */
@@ -868,10 +890,12 @@ static __always_inline void gus_free_fast(struct gus_cache *c, void *obj,
 		goto slow;
 	m = gus_raw_cpu_read(cpu->free);
 	n = m->count;
-	if (unlikely(n >= m->size || gus_mag_top(m, n) == obj)) {
+	if (unlikely(gus_mag_top(m, n) == obj)) {	/* reported by gus_free_obj() */
 		gus_cpu_put_fast(cpu);
 		goto slow;
 	}
+	if (unlikely(n >= m->size))
+		return gus_free_room(c, obj);		/* releases the lock */
 	m->objs[n] = obj;
 	m->count = n + 1;
 	gus_cpu_put_fast(cpu);
