@@ -880,12 +880,13 @@ static noinline void gus_free_obj(struct gus_cache *c, void *obj, unsigned long 
 static __always_inline void gus_free_fast(struct gus_cache *c, void *obj,
 					  unsigned long caller)
 {
-	struct gus_cpu __percpu *cpu = c->cpu;
+	struct gus_cpu __percpu *cpu;
 	struct gus_mag *m;
 	unsigned long n;
 
 	if (unlikely(!obj))
-		return;
+		return;		/* c not looked at: gus_cache_free(NULL, NULL) is fine */
+	cpu = c->cpu;
 	if (unlikely(!gus_free_plain(c)) || unlikely(!gus_cpu_get_fast(cpu)))
 		goto slow;
 	m = gus_raw_cpu_read(cpu->free);

@@ -221,7 +221,7 @@ struct gus_cache {
 static __always_inline void gus_cpu_stats_open(struct gus_cpu *pc)
 {
 	WRITE_ONCE(pc->seq, pc->seq + 1);
-	smp_wmb();	/* seq odd before the counters move: gus_cpu_event_total()'s 2nd smp_rmb() */
+	smp_wmb();	/* odd before the counts move: gus_cpu_event_total()'s 2nd smp_rmb() */
 	WRITE_ONCE(pc->ev[GUS_ALLOC_FAST],
 		   pc->ev[GUS_ALLOC_FAST] + pc->alloc_mark - pc->alloc->count);
 	WRITE_ONCE(pc->ev[GUS_FREE_FAST],
