@@ -1227,11 +1227,102 @@ static void cache_smp_smr_no_reuse_in_section(struct kunit *test)
 	gus_cache_destroy(x->c);
 }
 
+/*
+ * The fast paths' counts are the magazines' counts less marks that slow
+ * sections move (slab/cache.h, struct gus_cpu): a reader on another CPU
+ * must never see them go back, nor run ahead of what was done, however
+ * it falls against a slow section.  One CPU allocates and frees in runs
+ * longer than a magazine (refills, swaps, ring pushes: a slow section
+ * every few dozen operations); another reads the sums without pause.
+ */
+#define STATS_RUN	200
+#define STATS_OPS	400000L
+
+struct stats_race {
+	struct gus_cache *c;
+	long allocs, frees;		/* started, published before each op */
+	bool stop;
+};
+
+static int stats_race_writer(void *arg)
+{
+	struct stats_race *x = arg;
+	void *p[STATS_RUN];
+	int i, n;
+
+	while (!READ_ONCE(x->stop) && READ_ONCE(x->allocs) < STATS_OPS) {
+		for (n = 0; n < STATS_RUN; n++) {
+			WRITE_ONCE(x->allocs, x->allocs + 1);
+			smp_wmb();	/* the count before the op: the reader's smp_rmb() */
+			p[n] = gus_cache_alloc(x->c, GFP_KERNEL);
+			if (!p[n])
+				break;
+		}
+		for (i = 0; i < n; i++) {
+			WRITE_ONCE(x->frees, x->frees + 1);
+			smp_wmb();	/* the count before the op: the reader's smp_rmb() */
+			gus_cache_free(x->c, p[i]);
+		}
+		cond_resched();
+	}
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static void cache_smp_counters_never_go_back(struct kunit *test)
+{
+	struct stats_race *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	unsigned long a, f, last_a = 0, last_f = 0, reads = 0, back = 0, ahead = 0;
+	unsigned long deadline = jiffies + msecs_to_jiffies(CHURN_MAX_MS);
+	struct task_struct *t;
+	int cpu;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	x->c = cache_create(test, "kunit-statsrace", 64, 0, 0, NULL);
+	cpu = cpumask_next(raw_smp_processor_id(), cpu_online_mask);
+	if (cpu >= nr_cpu_ids)
+		cpu = cpumask_first(cpu_online_mask);
+	t = kthread_create(stats_race_writer, x, "gus-stats/%d", cpu);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, cpu);
+	wake_up_process(t);
+	while (READ_ONCE(x->allocs) < STATS_OPS && time_before(jiffies, deadline)) {
+		a = gus_cache_event_sum(x->c, GUS_ALLOC_FAST);
+		f = gus_cache_event_sum(x->c, GUS_FREE_FAST);
+		smp_rmb();	/* the sums before the counts: the writer's smp_wmb() */
+		if (a < last_a || f < last_f)
+			back++;
+		if (a > READ_ONCE(x->allocs) || f > READ_ONCE(x->frees))
+			ahead++;
+		last_a = a;
+		last_f = f;
+		reads++;
+		cond_resched();
+	}
+	WRITE_ONCE(x->stop, true);
+	kthread_stop(t);
+	kunit_info(test, "%lu reads, %ld allocs, %ld frees, %lu ring pushes, %lu swaps\n",
+		   reads, x->allocs, x->frees, gus_cache_event_sum(x->c, GUS_RING_PUSH),
+		   gus_cache_event_sum(x->c, GUS_MAG_SWAP));
+	KUNIT_EXPECT_EQ(test, back, 0UL);
+	KUNIT_EXPECT_EQ(test, ahead, 0UL);
+	KUNIT_EXPECT_GE(test, x->allocs, STATS_OPS);
+	/* Quiet now: every operation is counted, fast or slow. */
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(x->c, GUS_ALLOC_FAST) +
+			gus_cache_event_sum(x->c, GUS_ALLOC_SLOW), (unsigned long)x->allocs);
+	KUNIT_EXPECT_EQ(test, gus_cache_event_sum(x->c, GUS_FREE_FAST) +
+			gus_cache_event_sum(x->c, GUS_FREE_SLOW), (unsigned long)x->frees);
+	gus_cache_destroy(x->c);
+}
+
 static struct kunit_case cache_smp_cases[] = {
 	KUNIT_CASE(cache_smp_remote_free_churn),
 	KUNIT_CASE(cache_cpu_hotplug_during_churn),
 	KUNIT_CASE(cache_smp_burst_served_whole),
 	KUNIT_CASE(cache_smp_smr_no_reuse_in_section),
+	KUNIT_CASE(cache_smp_counters_never_go_back),
 	{}
 };
 

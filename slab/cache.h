@@ -293,7 +293,7 @@ static inline bool gus_cache_is_smr(const struct gus_cache *c)
 	return c->flags & GUS_CACHE_SMR;
 }
 
-/* The stats counters; on by default, module parameter "stats". */
+/* The slow paths' counters; on by default, module parameter "stats". */
 DECLARE_STATIC_KEY_TRUE(gus_stats_key);
 /* Ownership checks on every free; off by default, "check_frees". */
 DECLARE_STATIC_KEY_FALSE(gus_check_frees_key);

@@ -263,8 +263,9 @@ DEFINE_STATIC_KEY_TRUE(gus_stats_key);
  * gus_cache_stats_enable() - turn every cache's counters on or off.
  * @on: the new state.
  *
- * Off, counting costs the fast paths one patched-out jump; the counters
- * keep their values.  The caches file does not depend on them.
+ * Off, the slow paths skip their counters, which keep their values;
+ * alloc_fast and free_fast, read off the magazines, count on.  The caches
+ * file does not depend on them.
  *
  * Context: process context; may sleep.
  */
@@ -305,7 +306,7 @@ static const struct kernel_param_ops gus_key_param_ops = {
 };
 
 module_param_cb(stats, &gus_key_param_ops, &gus_stats_key.key, 0644);
-MODULE_PARM_DESC(stats, "count events in <cache>/stats (default Y)");
+MODULE_PARM_DESC(stats, "count the slow paths' events in <cache>/stats (default Y)");
 
 /* Writing 0 clears every counter. */
 static ssize_t gus_cache_stats_write(struct file *file, const char __user *buf,
