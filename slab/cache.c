@@ -459,7 +459,8 @@ static noinline void *gus_alloc_slow(struct gus_cache *c, gfp_t gfp)
 /*
  * The fast path found the alloc magazine empty, and holds the CPU lock
  * still: open the stats and refill, without letting go of the lock to
- * start over.  @gfp passed gus_alloc_plain(): nothing to fix or finish.
+ * start over.  @gfp is checked already (gus_alloc_plain() or
+ * gus_gfp_check()).
  */
 static noinline void *gus_alloc_empty(struct gus_cache *c, gfp_t gfp)
 {
@@ -468,20 +469,20 @@ static noinline void *gus_alloc_empty(struct gus_cache *c, gfp_t gfp)
 }
 
 /*
- * Pop an object from this CPU's alloc magazine, refilling it if need be:
- * a slow section, which counts the pop as the fast path's.
+ * Pop an object from this CPU's alloc magazine, refilling it if it is
+ * empty: the fast path's section, which counts nothing (the pop is read
+ * off the magazine); the rest past the magazines or in gus_alloc_empty().
  */
-static void *gus_alloc_one(struct gus_cache *c, gfp_t gfp)
+static __always_inline void *gus_alloc_one(struct gus_cache *c, gfp_t gfp)
 {
-	struct gus_cpu *pc;
+	struct gus_cpu __percpu *cpu = c->cpu;
 	void *obj;
 
-	if (unlikely(!gus_cpu_get(c, &pc)))
+	if (unlikely(!gus_cpu_get_fast(cpu)))
 		return gus_alloc_busy(c, gfp);
-	if (unlikely(!gus_mag_pop(pc->alloc, &obj)))
-		return gus_alloc_slow(c, gfp);	/* refills unless an interrupt did */
-	gus_cpu_fast_n(pc, GUS_ALLOC_FAST, 1);
-	gus_cpu_put(pc);
+	if (unlikely(!gus_mag_pop(gus_raw_cpu_read(cpu->alloc), &obj)))
+		return gus_alloc_empty(c, gfp);		/* releases the lock */
+	gus_cpu_put_fast(cpu);
 	return obj;
 }
 
@@ -582,23 +583,15 @@ static __always_inline bool gus_alloc_finishing(void)
  */
 void *gus_cache_alloc(struct gus_cache *c, gfp_t gfp)
 {
-	struct gus_cpu __percpu *cpu = c->cpu;
-	void *obj;
-
 	/*
-	 * The fast path, on one screen: a pop.  Everything else is a tail
-	 * call, so that it saves no register; each exit is written out, so
-	 * that no flag is carried across preempt_enable().
+	 * The fast path, on one screen: a pop (gus_alloc_one()).  Everything
+	 * else is a tail call, so that it saves no register; each exit is
+	 * written out, so that no flag is carried across preempt_enable().
 	 */
 	might_alloc(gfp);
-	if (unlikely(!gus_alloc_plain(c, gfp)) || unlikely(!gus_cpu_get_fast(cpu)))
-		goto slow;
-	if (unlikely(!gus_mag_pop(gus_raw_cpu_read(cpu->alloc), &obj)))
-		return gus_alloc_empty(c, gfp);		/* releases the lock */
-	gus_cpu_put_fast(cpu);
-	return obj;
-slow:
-	return gus_alloc(c, gfp, _RET_IP_);
+	if (unlikely(!gus_alloc_plain(c, gfp)))
+		return gus_alloc(c, gfp, _RET_IP_);
+	return gus_alloc_one(c, gfp);
 }
 EXPORT_SYMBOL_GPL(gus_cache_alloc);
 
@@ -825,14 +818,42 @@ static noinline void gus_free_room(struct gus_cache *c, void *obj)
 }
 
 /*
+ * Push @obj on this CPU's free magazine, unless it is the object freed
+ * last (reported): the fast path's section, entered with
+ * gus_cpu_get_fast(), left here; @hooks for gus_free_hooks() (the fast
+ * path has none to run).  The push counts nothing: it is read off the
+ * magazine.  A full magazine goes to gus_free_room().
+ */
+static __always_inline void gus_free_push(struct gus_cache *c, struct gus_cpu __percpu *cpu,
+					  void *obj, bool hooks)
+{
+	struct gus_mag *m = gus_raw_cpu_read(cpu->free);
+	unsigned long n = m->count;
+
+	/* The same object twice in a row: caught here, for one compare. */
+	if (unlikely(gus_mag_top(m, n) == obj)) {
+		gus_cpu_put_fast(cpu);
+		gus_cache_report(c, obj, "double free");
+		return;
+	}
+	if (hooks)
+		gus_free_hooks(c, obj);
+	if (unlikely(n >= m->size)) {
+		gus_free_room(c, obj);		/* releases the lock */
+		return;
+	}
+	m->objs[n] = obj;
+	m->count = n + 1;
+	gus_cpu_put_fast(cpu);
+}
+
+/*
  * The whole free, past the fast path: @obj checked, then pushed on this
  * CPU's free magazine or sent where it must go; @caller for debug caches.
  */
 static noinline void gus_free_obj(struct gus_cache *c, void *obj, unsigned long caller)
 {
-	struct gus_cpu *pc;
-	struct gus_mag *m;
-	unsigned int n;
+	struct gus_cpu __percpu *cpu = c->cpu;
 
 	if (unlikely(!obj))
 		return;
@@ -844,32 +865,16 @@ static noinline void gus_free_obj(struct gus_cache *c, void *obj, unsigned long 
 		gus_cache_report(c, obj, "not an object of this cache");
 		return;
 	}
-	if (unlikely(!gus_cpu_get(c, &pc))) {
+	if (unlikely(!gus_cpu_get_fast(cpu))) {
 		gus_free_to_slab(c, obj);
 		return;
 	}
-	if (gus_obj_remote(obj)) {
-		gus_free_remote(c, pc, obj);
-		gus_cpu_put(pc);
+	if (gus_obj_remote(obj)) {	/* the remote magazine: no count to fold */
+		gus_free_remote(c, this_cpu_ptr(cpu), obj);
+		gus_cpu_put_fast(cpu);
 		return;
 	}
-	m = pc->free;
-	n = m->count;
-	/* The same object twice in a row: caught here, for one compare. */
-	if (unlikely(gus_mag_top(m, n) == obj)) {
-		gus_cpu_put(pc);
-		gus_cache_report(c, obj, "double free");
-		return;
-	}
-	gus_free_hooks(c, obj);
-	if (unlikely(n == m->size)) {
-		gus_free_full(c, pc, obj);
-		return;
-	}
-	m->objs[n] = obj;
-	m->count = n + 1;
-	gus_cpu_fast_n(pc, GUS_FREE_FAST, 1);
-	gus_cpu_put(pc);
+	gus_free_push(c, cpu, obj, true);
 }
 
 /*
@@ -881,28 +886,15 @@ static __always_inline void gus_free_fast(struct gus_cache *c, void *obj,
 					  unsigned long caller)
 {
 	struct gus_cpu __percpu *cpu;
-	struct gus_mag *m;
-	unsigned long n;
 
 	if (unlikely(!obj))
 		return;		/* c not looked at: gus_cache_free(NULL, NULL) is fine */
 	cpu = c->cpu;
-	if (unlikely(!gus_free_plain(c)) || unlikely(!gus_cpu_get_fast(cpu)))
-		goto slow;
-	m = gus_raw_cpu_read(cpu->free);
-	n = m->count;
-	if (unlikely(gus_mag_top(m, n) == obj)) {	/* reported by gus_free_obj() */
-		gus_cpu_put_fast(cpu);
-		goto slow;
+	if (unlikely(!gus_free_plain(c)) || unlikely(!gus_cpu_get_fast(cpu))) {
+		gus_free_obj(c, obj, caller);
+		return;
 	}
-	if (unlikely(n >= m->size))
-		return gus_free_room(c, obj);		/* releases the lock */
-	m->objs[n] = obj;
-	m->count = n + 1;
-	gus_cpu_put_fast(cpu);
-	return;
-slow:
-	gus_free_obj(c, obj, caller);
+	gus_free_push(c, cpu, obj, false);
 }
 
 /**
