@@ -545,12 +545,14 @@ static noinline void *gus_alloc_finish(struct gus_cache *c, void *obj, gfp_t gfp
 	return obj;
 }
 
-/* The whole allocation, past the fast path; @caller for debug caches. */
+/*
+ * The whole allocation, past the fast path; @caller for debug caches.
+ * The caller has called might_alloc().
+ */
 static noinline void *gus_alloc(struct gus_cache *c, gfp_t gfp, unsigned long caller)
 {
 	void *obj;
 
-	might_alloc(gfp);
 	gfp = gus_gfp_check(c, gfp);
 	if (gus_cache_debug(c))
 		obj = gus_alloc_checked(c, gfp, caller);
@@ -628,9 +630,9 @@ void *gus_cache_alloc_node(struct gus_cache *c, gfp_t gfp, int node)
 {
 	void *obj;
 
+	might_alloc(gfp);
 	if (node == NUMA_NO_NODE || node == numa_mem_id())
 		return gus_alloc(c, gfp, _RET_IP_);
-	might_alloc(gfp);
 	gfp = gus_gfp_check(c, gfp);
 	if (!gus_node_ok(c, node)) {
 		gus_cache_count(c, GUS_ALLOC_FAILED);
