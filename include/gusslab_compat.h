@@ -266,10 +266,13 @@ static inline void gus_cpu_lock_release(struct gus_cpu_lock *l) { }
  * through the compiler's %gs address space, which it folds into the
  * instruction using them (a compare with memory); before, they are asm,
  * a load that a separate test must follow.  There, on x86-64 with a
- * compiler that has __seg_gs, the same access is spelt out here.
+ * compiler that has __seg_gs, the same access is spelt out here, but not
+ * under KASAN or KCSAN: as the kernel's CC_HAS_NAMED_AS_FIXED_SANITIZERS
+ * says, GCC before 13.3 instruments such an access at the wrong address.
  */
 #if defined(CONFIG_X86_64) && defined(CONFIG_SMP) && defined(__SEG_GS) && \
-	!defined(CONFIG_USE_X86_SEG_SUPPORT) && !defined(__CHECKER__)
+	!defined(CONFIG_USE_X86_SEG_SUPPORT) && !defined(CONFIG_KASAN) && \
+	!defined(CONFIG_KCSAN) && !defined(__CHECKER__)
 #define gus_raw_cpu_var(var) \
 	(*(typeof(var) __seg_gs *)(__force unsigned long)&(var))
 #define gus_raw_cpu_read(var)		gus_raw_cpu_var(var)

@@ -165,7 +165,7 @@ struct gus_cpu {
 	 * written only by the clear: a CPU's count is ev[] less it.
 	 */
 	unsigned long ev[GUS_NR_CACHE_EVENTS];
-	unsigned int alloc_mark, free_mark;
+	unsigned long alloc_mark, free_mark;
 	unsigned int seq;
 	unsigned long cleared[GUS_NR_CACHE_EVENTS];
 	/*
