@@ -1124,27 +1124,35 @@ EXPORT_SYMBOL_GPL(gus_cache_free_bulk);
  * Empty a CPU's magazines into the queue of its @node and the depot, and
  * queue its remote magazine on its objects' node.  The caller keeps
  * everyone else off them: the CPU lock for this CPU, or the CPU is dead,
- * or the cache is being destroyed.
+ * or the cache is being destroyed.  @spare, an empty magazine or NULL,
+ * takes the place of an SMR cache's free magazine, which waits for its
+ * stamp in the queue (without one, one from the spare pool does); if it
+ * is not needed, it goes to the pool.
  */
-static void gus_flush_mags(struct gus_cache *c, struct gus_cpu *pc, int node, gfp_t gfp)
+static void gus_flush_mags(struct gus_cache *c, struct gus_cpu *pc, int node,
+			   struct gus_mag *spare)
 {
-	struct gus_mag *empty;
-
 	gus_remote_flush(c, pc);
 	gus_mag_drain(c, pc->alloc);
-	if (!pc->free->count)
-		return;
-	if (!gus_cache_is_smr(c)) {
+	if (pc->free->count && !gus_cache_is_smr(c)) {
 		gus_mag_drain(c, pc->free);
-		return;
+	} else if (pc->free->count) {
+		if (!spare)
+			spare = gus_mag_get_empty(c);
+		if (spare) {
+			gus_queue_full(c, pc->free, node);
+			pc->free = spare;
+			return;
+		}
 	}
-	empty = gus_mag_alloc(c, gfp);
-	if (!empty)
-		empty = gus_mag_get_empty(c);
-	if (empty) {
-		gus_queue_full(c, pc->free, node);
-		pc->free = empty;
-	}
+	if (spare)
+		gus_mag_put_empty(c, spare);
+}
+
+/* An empty magazine for gus_flush_mags(), SMR caches only. */
+static struct gus_mag *gus_flush_spare(struct gus_cache *c, gfp_t gfp)
+{
+	return gus_cache_is_smr(c) ? gus_mag_alloc(c, gfp) : NULL;
 }
 
 /* Runs on each CPU in a bound kworker: process context, as locks want. */
@@ -1156,7 +1164,7 @@ static long gus_flush_local(void *arg)
 	/* A task: no context it interrupted can hold the lock. */
 	if (WARN_ON_ONCE(!gus_cpu_get(c, &pc)))
 		return -EBUSY;
-	gus_flush_mags(c, pc, numa_mem_id(), GFP_ATOMIC | __GFP_NOWARN);
+	gus_flush_mags(c, pc, numa_mem_id(), gus_flush_spare(c, GFP_ATOMIC | __GFP_NOWARN));
 	gus_cpu_put(pc);
 	return 0;
 }
@@ -1224,13 +1232,18 @@ void gus_cache_shrink(struct gus_cache *c)
 }
 EXPORT_SYMBOL_GPL(gus_cache_shrink);
 
-/* gus_flush_mags() for a CPU that runs nothing: dead, or the cache going. */
+/*
+ * gus_flush_mags() for a CPU that runs nothing: dead, or the cache going.
+ * The spare magazine is allocated first: a reader of the stats waits
+ * while they are open, so nothing between open and close may sleep.
+ */
 static void gus_flush_idle(struct gus_cache *c, int cpu)
 {
+	struct gus_mag *spare = gus_flush_spare(c, GFP_KERNEL);
 	struct gus_cpu *pc = per_cpu_ptr(c->cpu, cpu);
 
 	gus_cpu_stats_open(pc);
-	gus_flush_mags(c, pc, cpu_to_mem(cpu), GFP_KERNEL);
+	gus_flush_mags(c, pc, cpu_to_mem(cpu), spare);
 	gus_cpu_stats_close(pc);
 }
 
