@@ -160,7 +160,7 @@ struct gus_cpu {
 	 * the lock, alloc_mark - alloc->count (free->count - free_mark).  A
 	 * slow section folds them into ev[] when it takes the lock
 	 * (gus_cpu_get()) and sets the marks when it leaves (gus_cpu_put());
-	 * seq is odd in between, so that readers (gus_cpu_event()) see the
+	 * seq is odd in between, so that readers (slab/debugfs.c) see the
 	 * marks and the magazines together.  cleared[] is what a clear saw,
 	 * written only by the clear: a CPU's count is ev[] less it.
 	 */
@@ -236,8 +236,6 @@ static __always_inline void gus_cpu_stats_close(struct gus_cpu *pc)
 	smp_wmb();	/* the marks before seq is even: gus_cpu_event_total()'s 1st smp_rmb() */
 	WRITE_ONCE(pc->seq, pc->seq + 1);
 }
-
-unsigned long gus_cpu_event(struct gus_cache *c, int cpu, enum gus_cache_event e);
 
 /*
  * Take this CPU's magazines for a slow section: preemption off, the CPU
@@ -371,7 +369,7 @@ static inline void gus_cache_count(struct gus_cache *c, enum gus_cache_event e)
 static __always_inline void gus_cpu_fast_n(struct gus_cpu *pc, enum gus_cache_event e,
 					   unsigned long n)
 {
-	WRITE_ONCE(pc->ev[e], pc->ev[e] + n);	/* one writer; gus_cpu_event() */
+	WRITE_ONCE(pc->ev[e], pc->ev[e] + n);	/* one writer; read in slab/debugfs.c */
 }
 
 /* slab/slab.c: the depot. */

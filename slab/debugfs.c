@@ -193,7 +193,8 @@ static unsigned long gus_cpu_event_total(struct gus_cache *c, int cpu,
  * Return: the count.  Counters only grow, so a clear racing with it gives
  * 0 or the count before it.
  */
-unsigned long gus_cpu_event(struct gus_cache *c, int cpu, enum gus_cache_event e)
+static unsigned long gus_cpu_event(struct gus_cache *c, int cpu,
+				   enum gus_cache_event e)
 {
 	struct gus_cpu *pc = per_cpu_ptr(c->cpu, cpu);
 	unsigned long cleared = READ_ONCE(pc->cleared[e]);
